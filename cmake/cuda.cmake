@@ -1,0 +1,32 @@
+# Optional CUDA backend (src/cuda/*.cu). AUTO turns it on where nvcc is found; the binary then still
+# runs without a GPU and says so when `--device cuda` is asked for.
+set(MFREC_HAVE_CUDA OFF)
+if(NOT MFREC_CUDA STREQUAL "OFF")
+  include(CheckLanguage)
+  if(NOT CMAKE_CUDA_COMPILER AND EXISTS /usr/local/cuda/bin/nvcc)
+    set(CMAKE_CUDA_COMPILER /usr/local/cuda/bin/nvcc)
+  endif()
+  check_language(CUDA)
+  if(CMAKE_CUDA_COMPILER)
+    set(MFREC_HAVE_CUDA ON)
+  elseif(MFREC_CUDA STREQUAL "ON")
+    message(FATAL_ERROR "MFREC_CUDA=ON but no CUDA compiler (nvcc) was found")
+  endif()
+endif()
+
+file(GLOB MFREC_CUDA_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/src/cuda/*.cu)
+if(MFREC_HAVE_CUDA AND MFREC_CUDA_SOURCES)
+  enable_language(CUDA)
+  find_package(CUDAToolkit REQUIRED)
+  set(CMAKE_CUDA_STANDARD 20)
+  # Hopper (sm_90) machine code plus PTX so newer cards can JIT it.
+  set_source_files_properties(${MFREC_CUDA_SOURCES} PROPERTIES LANGUAGE CUDA)
+  target_sources(mfrec PRIVATE ${MFREC_CUDA_SOURCES})
+  set_target_properties(mfrec PROPERTIES CUDA_ARCHITECTURES "90-real;90-virtual"
+                                         CUDA_SEPARABLE_COMPILATION OFF)
+  target_compile_definitions(mfrec PUBLIC MFREC_HAVE_CUDA=1)
+  target_link_libraries(mfrec PUBLIC CUDA::cudart_static)
+  message(STATUS "mfrec: CUDA backend ON (${CMAKE_CUDA_COMPILER})")
+else()
+  message(STATUS "mfrec: CUDA backend OFF")
+endif()

@@ -1,0 +1,75 @@
+#pragma once
+// Reading ratings files. A Layout says how one file is laid out; detect_layout() recognises the
+// MovieLens layouts (ml-1m/ml-10m .dat, ml-100k u.data, MovieLens CSV) and any delimited file.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mfrec/id_map.h"
+#include "mfrec/ratings.h"
+
+namespace mfrec {
+
+enum class Column { user, item, rating, timestamp, skip };
+
+struct Layout {
+  std::string name;  // "ml-1m", "ml-100k", "movielens-csv", "delimited"
+  std::string sep;   // field separator: "::", "\t", ",", ...
+  std::vector<Column> columns{Column::user, Column::item, Column::rating, Column::timestamp};
+  bool header = false;
+  std::optional<float> rating_min, rating_max;  // declared range; a rating outside it is an error
+};
+
+// What the user may say about the input on the command line (all optional).
+struct ReadOptions {
+  std::string path;             // a folder or a ratings file
+  std::string format;           // columns, e.g. "user,item,rating,timestamp" (skip: ignore a field)
+  std::string sep;              // separator for --format ("tab", "comma", "::", ...)
+  std::optional<bool> header;   // whether the first line is a header
+  std::optional<float> rating_min, rating_max;
+};
+
+// Where the ratings are and how they are laid out; throws DataError for a path that has none.
+struct Source {
+  std::string ratings_file;
+  std::string items_file;  // movies.dat / u.item / movies.csv, or empty
+  Layout layout;
+};
+Source detect_source(const ReadOptions& options);
+
+struct ReadReport {
+  size_t lines = 0;       // data lines read
+  size_t duplicates = 0;  // repeated (user, item) pairs dropped (the last one is kept)
+  size_t bytes = 0;
+};
+
+// Parses one ratings file, interning ids into `users` and `items`. Throws DataError naming the file
+// and line. CRLF line ends, a UTF-8 BOM and blank lines are accepted.
+Ratings read_ratings(const std::string& file, const Layout& layout, IdMap& users, IdMap& items,
+                     ReadReport* report = nullptr);
+// The same over text already in memory (`name` is used in messages).
+Ratings parse_ratings(std::string_view text, const std::string& name, const Layout& layout,
+                      IdMap& users, IdMap& items, ReadReport* report = nullptr);
+
+// Titles and genres by internal item index ("" where unknown), converted to UTF-8.
+struct Catalog {
+  std::vector<std::string> titles;
+  std::vector<std::string> genres;
+};
+Catalog read_catalog(const std::string& items_file, const std::string& layout_name,
+                     const IdMap& items);
+
+struct Dataset {
+  Source source;
+  Ratings ratings;
+  IdMap users, items;
+  Catalog catalog;
+  ReadReport report;
+  float rating_min = 1, rating_max = 5;  // declared, else observed
+  double load_seconds = 0;
+};
+Dataset load_dataset(const ReadOptions& options);
+
+std::string latin1_to_utf8(std::string_view s);
+
+}  // namespace mfrec

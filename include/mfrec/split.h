@@ -1,0 +1,32 @@
+#pragma once
+// Train / validation / test splits. All are deterministic for a given seed.
+#include <cstdint>
+#include <string>
+
+#include "mfrec/ratings.h"
+
+namespace mfrec {
+
+enum class SplitKind { temporal, fileorder, random, files, kfold };
+SplitKind parse_split(const std::string& name);  // throws UsageError
+const char* split_name(SplitKind kind);
+
+struct SplitOptions {
+  SplitKind kind = SplitKind::temporal;
+  double test_ratio = 0.2;  // temporal, fileorder: per user; random: overall
+  double val_ratio = 0.1;   // held out from train, at random
+  uint64_t seed = 0;
+  int folds = 5;  // kfold
+  int fold = 0;   // kfold: which fold is the test part
+};
+
+struct Split {
+  Ratings train, val, test;
+};
+
+// Splits `all` (any kind but `files`).
+Split make_split(const Ratings& all, const SplitOptions& options);
+// Keeps the given test part and holds validation out of `train` (the `files` split).
+Split split_given(const Ratings& train, const Ratings& test, const SplitOptions& options);
+
+}  // namespace mfrec

@@ -1,0 +1,68 @@
+#pragma once
+// Training: options (the recipe's values are the defaults), the epoch loop with validation,
+// early stopping and divergence detection. The optimizers live behind `Engine` (src/train/).
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "mfrec/model.h"
+#include "mfrec/precision.h"
+#include "mfrec/ratings.h"
+
+namespace mfrec {
+
+struct TrainOptions {
+  std::string optimizer = "adam";  // adam | sgd | als
+  ModelKind kind = ModelKind::biased;
+  uint32_t dim = 32;
+  float lr = 0.001f;
+  uint32_t batch_size = 512;
+  uint32_t epochs = 100;
+  float reg = 1e-4f;       // L2 on the factors
+  float reg_bias = -1;     // L2 on the biases; < 0: same as reg
+  float init_std = 0.05f;
+  float beta1 = 0.9f, beta2 = 0.999f, eps = 1e-7f;
+  uint32_t patience = 0;   // stop after this many epochs without a better validation RMSE (0: never)
+  uint32_t threads = 0;    // 0: all cores
+  uint64_t seed = 0;
+  Precision precision = Precision::fp32;
+  std::string device = "cpu";  // cpu | cuda
+  uint32_t blocks = 0;         // sgd: grid side (0: automatic)
+
+  float bias_reg() const { return reg_bias < 0 ? reg : reg_bias; }
+  uint32_t thread_count() const;
+  void validate() const;  // throws UsageError
+  nlohmann::json to_json() const;
+};
+
+struct EpochStats {
+  uint32_t epoch = 0;        // 1-based
+  double loss = 0;           // mean squared error on the training ratings during the epoch
+  double train_rmse = 0;     // sqrt(loss): errors seen before each update, as Keras reports
+  double val_rmse = 0;       // NaN when there is no validation part
+  double seconds = 0;
+  double samples_per_second = 0;
+};
+
+struct TrainResult {
+  std::vector<EpochStats> history;
+  uint32_t best_epoch = 0;    // the epoch whose parameters the model holds
+  double train_seconds = 0;   // the epochs alone (not loading, not evaluation after training)
+  bool diverged = false;      // the loss became NaN or infinite; the model holds the last good epoch
+  bool early_stopped = false;
+};
+
+using EpochCallback = std::function<void(const EpochStats&)>;
+
+// Trains `model` (already init()-ed, or resumed) on `train`, watching `val`.
+TrainResult train(Model& model, const Ratings& train, const Ratings& val, const TrainOptions& options,
+                  const EpochCallback& on_epoch = {});
+
+// Names of the optimizers this build offers, and whether the CUDA device can be used here.
+std::vector<std::string> optimizer_names();
+bool cuda_available(std::string* why = nullptr);
+
+}  // namespace mfrec

@@ -1,0 +1,17 @@
+#pragma once
+// Each command of the `mfrec` program lives in a file of its own and registers itself here.
+#include <CLI/CLI.hpp>
+
+namespace mfrec::cli {
+
+// Each add_* declares a subcommand; its callback does the work and may throw DataError/UsageError.
+void add_train(CLI::App& app);
+void add_eval(CLI::App& app);
+void add_synth(CLI::App& app);
+void add_recommend(CLI::App& app);
+void add_similar(CLI::App& app);
+void add_export(CLI::App& app);
+void add_serve(CLI::App& app);
+void add_tune(CLI::App& app);
+
+}  // namespace mfrec::cli

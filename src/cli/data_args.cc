@@ -1,0 +1,86 @@
+#include "cli/data_args.h"
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "mfrec/error.h"
+#include "mfrec/synth.h"
+
+namespace fs = std::filesystem;
+
+namespace mfrec::cli {
+
+void DataArgs::add(CLI::App& cmd, bool data_required) {
+  auto* path = cmd.add_option("--data_path", read.path,
+                              "ratings: an ml-1m/ml-100k/MovieLens-CSV folder, or a ratings file");
+  if (data_required) path->required();
+  cmd.add_option("--format", read.format, "columns of a delimited file, e.g. user,item,rating,timestamp (skip: ignore)");
+  cmd.add_option("--sep", read.sep, "field separator of a delimited file: tab, comma, '::', ';', '|', space");
+  cmd.add_flag("--header", has_header, "the first line is a header");
+  cmd.add_flag("--no_header", no_header, "the first line is data");
+  cmd.add_option("--rating_min", read.rating_min, "lowest valid rating (ratings below are errors)");
+  cmd.add_option("--rating_max", read.rating_max, "highest valid rating");
+  cmd.add_option("--split", split, "temporal | fileorder | random | files | kfold")->capture_default_str();
+  cmd.add_option("--test_ratio", split_options.test_ratio, "share of ratings for test")->capture_default_str();
+  cmd.add_option("--val_ratio", split_options.val_ratio, "share of train held out for validation")->capture_default_str();
+  cmd.add_option("--train", train_file, "--split files: the training file (e.g. u1.base)");
+  cmd.add_option("--test", test_file, "--split files: the test file (e.g. u1.test)");
+  cmd.add_option("--folds", split_options.folds, "--split kfold: number of folds")->capture_default_str();
+  cmd.add_option("--fold", split_options.fold, "--split kfold: which fold is the test part")->capture_default_str();
+}
+
+void DataArgs::load(Dataset& d, Split& s) {
+  if (has_header && no_header) throw UsageError("--header and --no_header contradict each other");
+  if (has_header) read.header = true;
+  if (no_header) read.header = false;
+  split_options.kind = parse_split(split);
+  if (split_options.kind != SplitKind::files) {
+    if (!train_file.empty() || !test_file.empty()) throw UsageError("--train and --test go with --split files");
+    d = load_dataset(read);
+    s = make_split(d.ratings, split_options);
+    return;
+  }
+  if (train_file.empty() || test_file.empty()) throw UsageError("--split files needs --train FILE and --test FILE");
+  // Files are taken as given, else relative to the --data_path folder (so `--train u1.base` works).
+  auto resolve = [&](const std::string& f) {
+    if (fs::exists(f) || read.path.empty()) return f;
+    const fs::path base = fs::is_directory(read.path) ? fs::path(read.path) : fs::path(read.path).parent_path();
+    return (base / f).string();
+  };
+  const auto t0 = std::chrono::steady_clock::now();
+  ReadOptions r = read;
+  r.path = resolve(train_file);
+  d.source = detect_source(r);
+  Ratings train = read_ratings(d.source.ratings_file, d.source.layout, d.users, d.items, &d.report);
+  r.path = resolve(test_file);
+  const Source test_source = detect_source(r);
+  ReadReport test_report;
+  Ratings test = read_ratings(test_source.ratings_file, test_source.layout, d.users, d.items, &test_report);
+  d.report.duplicates += test_report.duplicates;
+  d.report.bytes += test_report.bytes;
+  d.report.lines += test_report.lines;
+  std::string items_file = d.source.items_file;
+  if (items_file.empty() && !read.path.empty() && fs::is_directory(read.path)) items_file = detect_source(read).items_file;
+  d.catalog = read_catalog(items_file, d.source.layout.name, d.items);
+  d.rating_min = d.source.layout.rating_min.value_or(1.0f);
+  d.rating_max = d.source.layout.rating_max.value_or(5.0f);
+  if (!d.source.layout.rating_min || !d.source.layout.rating_max) {
+    auto [lo, hi] = std::minmax_element(train.value.begin(), train.value.end());
+    d.rating_min = d.source.layout.rating_min.value_or(*lo);
+    d.rating_max = d.source.layout.rating_max.value_or(*hi);
+  }
+  d.ratings = train;
+  s = split_given(train, test, split_options);
+  d.load_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+std::string ensure_default_data(const std::string& dir) {
+  if (!fs::exists(fs::path(dir) / "ratings.dat")) {
+    fmt::print(stderr, "mfrec: generating the embedded default data set in {} (MovieLens-1M-shaped, not MovieLens)\n", dir);
+    write_synthetic(dir, SynthOptions{});
+  }
+  return dir;
+}
+
+}  // namespace mfrec::cli

@@ -1,0 +1,27 @@
+#pragma once
+// The options that say where the ratings are and how to split them, shared by train, eval and tune.
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "mfrec/dataset.h"
+#include "mfrec/split.h"
+
+namespace mfrec::cli {
+
+struct DataArgs {
+  ReadOptions read;
+  std::string split = "temporal";
+  SplitOptions split_options;
+  std::string train_file, test_file;  // --split files
+  bool has_header = false, no_header = false;
+
+  void add(CLI::App& cmd, bool data_required);
+  // Reads the data (for --split files, the two files into one id space) and splits it.
+  void load(Dataset& data, Split& split_out);
+};
+
+// The embedded default: a generated MovieLens-1M-shaped set under `dir`, made once.
+std::string ensure_default_data(const std::string& dir);
+
+}  // namespace mfrec::cli

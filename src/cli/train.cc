@@ -1,0 +1,133 @@
+// `mfrec train`: data -> split -> model -> trainer -> evaluation -> checkpoint, log and metrics.
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <fmt/os.h>
+
+#include "cli/commands.h"
+#include "cli/data_args.h"
+#include "cli/progress.h"
+#include "cli/train_args.h"
+#include "mfrec/mfrec.h"
+
+namespace fs = std::filesystem;
+
+namespace mfrec::cli {
+namespace {
+
+struct Args {
+  DataArgs data;
+  TrainArgs train;
+  std::string output;
+  int device_id = 0;
+  bool resume = false, quiet = false;
+};
+
+void write_text_atomically(const fs::path& path, const std::string& text) {
+  const fs::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    out << text;
+    if (!out.flush()) throw DataError(where(tmp.string(), 0, "cannot write"));
+  }
+  fs::rename(tmp, path);
+}
+
+void run(const Args& a) {
+  const auto t_start = std::chrono::steady_clock::now();
+  const fs::path out = a.output.empty() ? fs::path("output") / std::to_string(a.device_id) : fs::path(a.output);
+  fs::create_directories(out);
+  const TrainOptions o = a.train.resolve();
+  DataArgs data_args = a.data;
+  if (data_args.read.path.empty() && data_args.train_file.empty()) {
+    data_args.read.path = ensure_default_data((fs::path("output") / "synthetic-ml1m").string());
+    fmt::print("no --data_path: training on the embedded default, a generated MovieLens-1M-shaped data set "
+               "({}; not MovieLens)\n", data_args.read.path);
+  }
+  Dataset data;
+  Split split;
+  data_args.load(data, split);
+  fmt::print("data: {} ({}), {} ratings, {} users, {} items, {} duplicates dropped, read in {:.3f} s\n",
+             data.source.ratings_file, data.source.layout.name, data.report.lines, data.users.size(),
+             data.items.size(), data.report.duplicates, data.load_seconds);
+  fmt::print("split: {}, train {}, validation {}, test {}\n", data_args.split, split.train.size(),
+             split.val.size(), split.test.size());
+
+  std::unique_ptr<Model> previous;
+  const fs::path model_path = out / "model.mfrec";
+  if (a.resume) {
+    previous = std::make_unique<Model>(load_model(model_path.string()));
+    fmt::print("resuming from {} ({} epochs done)\n", model_path.string(), previous->meta.value("epochs_done", 0));
+  }
+
+  const fs::path log_path = out / fmt::format("train_{}.log", a.device_id);
+  auto log = fmt::output_file(log_path.string());
+  log.print("mfrec train: optimizer {} dim {} lr {} batch_size {} epochs {} reg {} precision {} threads {}\n",
+            o.optimizer, o.dim, o.lr, o.batch_size, o.epochs, o.reg, precision_name(o.precision), o.thread_count());
+  log.print("data {} ratings {} users {} items {} split {} train {} val {} test {}\n", data.source.ratings_file,
+            data.report.lines, data.users.size(), data.items.size(), data_args.split, split.train.size(),
+            split.val.size(), split.test.size());
+  Progress bar(o.epochs);
+  auto on_epoch = [&](const EpochStats& s) {
+    const std::string line = fmt::format("epoch {}/{} loss {:.4f} train_rmse {:.4f} val_rmse {:.4f} time {:.3f}s samples/s {:.0f}",
+                                         s.epoch, o.epochs, s.loss, s.train_rmse, s.val_rmse, s.seconds, s.samples_per_second);
+    log.print("{}\n", line);
+    log.flush();
+    if (isatty(STDERR_FILENO)) bar.update(s.epoch, fmt::format("val_rmse {:.4f}", s.val_rmse));
+    else if (!a.quiet) fmt::print("{}\n", line);
+  };
+  FitResult r;
+  Model model = fit(data, split, o, r, on_epoch, previous.get());
+  bar.done();
+  const size_t epochs_run = r.train.history.size();
+  const double sps = double(split.train.size()) * double(epochs_run) / std::max(r.train.train_seconds, 1e-9);
+  const bool usable = !r.train.diverged || r.train.best_epoch > 0;
+  if (usable) save_model(model, model_path.string());
+
+  const double e2e = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+  nlohmann::json metrics = {
+      {"test_rmse", r.test.rmse}, {"test_mae", r.test.mae}, {"val_rmse", r.val.rmse},
+      {"best_epoch", r.train.best_epoch}, {"epochs", epochs_run}, {"train_seconds", r.train.train_seconds},
+      {"samples_per_second", sps}, {"load_seconds", data.load_seconds}, {"e2e_seconds", e2e},
+      {"n_users", data.users.size()}, {"n_items", data.items.size()}, {"n_train", split.train.size()},
+      {"n_val", split.val.size()}, {"n_test", split.test.size()}, {"cold_test_ratings", r.test.cold},
+      {"duplicates", data.report.duplicates}, {"split", data_args.split}, {"optimizer", o.optimizer},
+      {"precision", precision_name(o.precision)}, {"dim", o.dim}, {"threads", o.thread_count()},
+      {"model_bytes", model.P.bytes() + model.Q.bytes()}, {"diverged", r.train.diverged},
+      {"early_stopped", r.train.early_stopped}, {"data_path", data.source.ratings_file}, {"options", o.to_json()}};
+  write_text_atomically(out / "metrics.json", metrics.dump(2) + "\n");
+
+  log.print("best epoch {} of {}, cold test ratings {}\n", r.train.best_epoch, epochs_run, r.test.cold);
+  log.print("Final Performance samples/sec : {:.0f}\n", sps);
+  log.print("Final Test RMSE : {:.4f}\n", r.test.rmse);
+  log.print("E2E Training Duration sec : {:.3f}\n", e2e);
+  log.close();
+  fmt::print("test RMSE {:.4f}  MAE {:.4f}  ({} ratings, {} cold)  val RMSE {:.4f}  best epoch {}/{}\n", r.test.rmse,
+             r.test.mae, r.test.count, r.test.cold, r.val.rmse, r.train.best_epoch, epochs_run);
+  fmt::print("training {:.3f} s, {:.0f} samples/s; wrote {}, {}, {}\n", r.train.train_seconds, sps,
+             model_path.string(), log_path.string(), (out / "metrics.json").string());
+  if (r.train.diverged)
+    throw DataError(usable ? fmt::format("training diverged (the loss became NaN) after epoch {}; the model "
+                                         "file holds epoch {}, the last good one; try a lower --lr",
+                                         epochs_run, r.train.best_epoch)
+                           : "training diverged (the loss became NaN) in the first epoch; no model was written; try a lower --lr");
+}
+
+}  // namespace
+
+void add_train(CLI::App& app) {
+  auto* cmd = app.add_subcommand("train", "train a model, report test RMSE, write a checkpoint");
+  auto args = std::make_shared<Args>();
+  args->data.add(*cmd, false);
+  args->train.add(*cmd);
+  cmd->add_option("--output", args->output, "output folder (default output/<device_id>)");
+  cmd->add_option("--device_id", args->device_id, "device id, names the output folder and log")->capture_default_str();
+  cmd->add_flag("--resume", args->resume, "continue from the output folder's model.mfrec");
+  cmd->add_flag("--quiet", args->quiet, "no per-epoch lines on stdout");
+  cmd->callback([args] { run(*args); });
+}
+
+}  // namespace mfrec::cli

@@ -1,0 +1,39 @@
+#include "cli/train_args.h"
+
+#include "mfrec/error.h"
+
+namespace mfrec::cli {
+
+void TrainArgs::add(CLI::App& cmd) {
+  TrainOptions& o = options;
+  cmd.add_option("--optimizer", o.optimizer, "adam | sgd | als")->capture_default_str();
+  cmd.add_option("--model", model_kind, "biased (mu_u + b_u + b_i + p.q) | plain (p.q)")->capture_default_str();
+  cmd.add_option("--dim", o.dim, "latent dimension")->capture_default_str();
+  cmd.add_option("--lr", o.lr, "learning rate")->capture_default_str();
+  cmd.add_option("--batch_size", o.batch_size, "mini-batch size (adam)")->capture_default_str();
+  cmd.add_option("--epochs", o.epochs, "epochs (sweeps for als)")->capture_default_str();
+  cmd.add_option("--reg", o.reg, "L2 on the factors")->capture_default_str();
+  cmd.add_option("--reg_bias", o.reg_bias, "L2 on the biases (default: --reg)");
+  cmd.add_option("--init_std", o.init_std, "standard deviation of the initial N(0, s) parameters")->capture_default_str();
+  cmd.add_option("--beta1", o.beta1, "Adam beta1")->capture_default_str();
+  cmd.add_option("--beta2", o.beta2, "Adam beta2")->capture_default_str();
+  cmd.add_option("--eps", o.eps, "Adam epsilon")->capture_default_str();
+  cmd.add_option("--patience", o.patience, "stop after N epochs without a better validation RMSE (0: never)")->capture_default_str();
+  cmd.add_option("--threads", o.threads, "threads (0: all cores)")->capture_default_str();
+  cmd.add_option("--seed", o.seed, "seed of the split, the initialisation and the order")->capture_default_str();
+  cmd.add_option("--precision", precision, "storage of the factors: fp32 | bf16 | fp16")->capture_default_str();
+  cmd.add_option("--device", o.device, "cpu | cuda")->capture_default_str();
+  cmd.add_option("--blocks", o.blocks, "sgd: blocks per side of the rating grid (0: automatic)")->capture_default_str();
+}
+
+TrainOptions TrainArgs::resolve() const {
+  TrainOptions o = options;
+  if (model_kind == "biased") o.kind = ModelKind::biased;
+  else if (model_kind == "plain") o.kind = ModelKind::plain;
+  else throw UsageError("--model must be biased or plain");
+  o.precision = parse_precision(precision);
+  o.validate();
+  return o;
+}
+
+}  // namespace mfrec::cli

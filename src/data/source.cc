@@ -1,0 +1,142 @@
+// Which file holds the ratings and how it is laid out: the MovieLens layouts by name, anything
+// else by sniffing its first line (or as --format/--sep/--header say).
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "mfrec/dataset.h"
+#include "mfrec/error.h"
+
+namespace fs = std::filesystem;
+
+namespace mfrec {
+namespace {
+
+Layout ml1m() { return {"ml-1m", "::", {Column::user, Column::item, Column::rating, Column::timestamp}, false, 1.0f, 5.0f}; }
+Layout ml100k() { return {"ml-100k", "\t", {Column::user, Column::item, Column::rating, Column::timestamp}, false, 1.0f, 5.0f}; }
+Layout movielens_csv() {
+  return {"movielens-csv", ",", {Column::user, Column::item, Column::rating, Column::timestamp}, true, 0.5f, 5.0f};
+}
+
+std::string first_line(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") != std::string::npos) return line;
+  }
+  return {};
+}
+
+std::string sniff_sep(const std::string& line) {
+  for (const char* s : {"::", "\t", ",", ";", "|"})
+    if (line.find(s) != std::string::npos) return s;
+  return " ";
+}
+
+std::string parse_sep(const std::string& s) {
+  if (s == "tab" || s == "\\t") return "\t";
+  if (s == "comma") return ",";
+  if (s == "space") return " ";
+  if (s == "semicolon") return ";";
+  if (s == "pipe") return "|";
+  return s;
+}
+
+std::vector<Column> parse_columns(const std::string& format) {
+  std::vector<Column> cols;
+  size_t start = 0;
+  while (start <= format.size()) {
+    size_t comma = format.find(',', start);
+    std::string name = format.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (name == "user") cols.push_back(Column::user);
+    else if (name == "item") cols.push_back(Column::item);
+    else if (name == "rating") cols.push_back(Column::rating);
+    else if (name == "timestamp") cols.push_back(Column::timestamp);
+    else if (name == "skip") cols.push_back(Column::skip);
+    else throw UsageError("--format: unknown column '" + name + "' (expected user, item, rating, timestamp or skip)");
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  auto count = [&](Column c) { return std::count(cols.begin(), cols.end(), c); };
+  if (count(Column::user) != 1 || count(Column::item) != 1 || count(Column::rating) != 1 || count(Column::timestamp) > 1)
+    throw UsageError("--format must name user, item and rating once each (and timestamp at most once): '" + format + "'");
+  return cols;
+}
+
+bool looks_numeric(std::string_view s) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  double v;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  return ec == std::errc() && end != s.data();
+}
+
+Layout sniff_layout(const std::string& file, const ReadOptions& o) {
+  Layout layout{"delimited", "", {}, false, std::nullopt, std::nullopt};
+  const std::string line = first_line(file);
+  if (line.empty()) throw DataError(where(file, 0, "no ratings in the file (it is empty or blank)"));
+  layout.sep = o.sep.empty() ? sniff_sep(line) : parse_sep(o.sep);
+  size_t fields = 1;
+  for (size_t at = line.find(layout.sep); at != std::string::npos; at = line.find(layout.sep, at + layout.sep.size()))
+    ++fields;
+  if (!o.format.empty()) {
+    layout.columns = parse_columns(o.format);
+  } else if (fields == 3 || fields == 4) {
+    layout.columns = {Column::user, Column::item, Column::rating};
+    if (fields == 4) layout.columns.push_back(Column::timestamp);
+  } else {
+    throw DataError(where(file, 1, fmt::format("cannot tell the columns of a line with {} fields; "
+                                               "name them with --format user,item,rating[,timestamp]", fields)));
+  }
+  // A header is a first line whose rating field is not a number.
+  size_t rating_col = size_t(std::find(layout.columns.begin(), layout.columns.end(), Column::rating) - layout.columns.begin());
+  std::string_view rest = line;
+  for (size_t k = 0; k < rating_col; ++k) {
+    size_t at = rest.find(layout.sep);
+    rest = at == std::string_view::npos ? std::string_view{} : rest.substr(at + layout.sep.size());
+  }
+  layout.header = o.header.value_or(!looks_numeric(rest.substr(0, rest.find(layout.sep))));
+  return layout;
+}
+
+Source known(const fs::path& ratings, Layout layout, const char* items_name) {
+  Source s{ratings.string(), "", std::move(layout)};
+  fs::path items = ratings.parent_path() / items_name;
+  if (fs::is_regular_file(items)) s.items_file = items.string();
+  return s;
+}
+
+}  // namespace
+
+Source detect_source(const ReadOptions& o) {
+  const fs::path path(o.path);
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw DataError(where(o.path, 0, "no such file or folder"));
+  Source s;
+  if (fs::is_directory(path)) {
+    if (fs::is_regular_file(path / "ratings.dat")) s = known(path / "ratings.dat", ml1m(), "movies.dat");
+    else if (fs::is_regular_file(path / "u.data")) s = known(path / "u.data", ml100k(), "u.item");
+    else if (fs::is_regular_file(path / "ratings.csv")) s = known(path / "ratings.csv", movielens_csv(), "movies.csv");
+    else throw DataError(where(o.path, 0, "a folder with no known layout: expected ratings.dat (ml-1m), "
+                                         "u.data (ml-100k) or ratings.csv (MovieLens CSV)"));
+  } else {
+    const std::string name = path.filename().string(), ext = path.extension().string();
+    if (name == "ratings.dat" && o.format.empty()) s = known(path, ml1m(), "movies.dat");
+    else if ((name == "u.data" || ext == ".base" || ext == ".test") && o.format.empty()) s = known(path, ml100k(), "u.item");
+    else if (name == "ratings.csv" && o.format.empty()) s = known(path, movielens_csv(), "movies.csv");
+    else s = Source{path.string(), "", sniff_layout(path.string(), o)};
+  }
+  if (o.header) s.layout.header = *o.header;
+  if (!o.sep.empty()) s.layout.sep = parse_sep(o.sep);
+  if (o.rating_min) s.layout.rating_min = o.rating_min;
+  if (o.rating_max) s.layout.rating_max = o.rating_max;
+  if (s.layout.rating_min && s.layout.rating_max && *s.layout.rating_min > *s.layout.rating_max)
+    throw UsageError("the rating range is empty: --rating_min is above --rating_max");
+  return s;
+}
+
+}  // namespace mfrec

@@ -1,0 +1,34 @@
+#pragma once
+// An optimizer: it owns whatever state it needs (moments, a device copy, a block grid) and runs
+// one epoch at a time over the training ratings. The epoch loop (trainer.cc) does the rest.
+#include <memory>
+
+#include "mfrec/model.h"
+#include "mfrec/train.h"
+
+namespace mfrec {
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+  // One pass over the training ratings (`epoch` is 1-based, it seeds the shuffle). Returns the mean
+  // squared error of the predictions made during the pass, before each update.
+  virtual double run_epoch(uint32_t epoch) = 0;
+  // RMSE (unclipped) on held-out ratings with the current parameters.
+  virtual double rmse(const Ratings& ratings);
+  // Brings the model's parameters up to date (engines that keep them elsewhere, e.g. on a GPU).
+  virtual void sync() {}
+
+ protected:
+  explicit Engine(Model& model) : model_(model) {}
+  Model& model_;
+};
+
+std::unique_ptr<Engine> make_adam(Model& model, const Ratings& train, const TrainOptions& options);
+std::unique_ptr<Engine> make_sgd(Model& model, const Ratings& train, const TrainOptions& options);
+std::unique_ptr<Engine> make_als(Model& model, const Ratings& train, const TrainOptions& options);
+std::unique_ptr<Engine> make_cuda(Model& model, const Ratings& train, const TrainOptions& options);
+
+std::unique_ptr<Engine> make_engine(Model& model, const Ratings& train, const TrainOptions& options);
+
+}  // namespace mfrec

@@ -1,0 +1,73 @@
+#include "mfrec/fit.h"
+
+#include "mfrec/error.h"
+
+namespace mfrec {
+namespace {
+
+// Copies the rows of `from` whose external ids exist in `to` (factors, biases).
+void carry_over(const Model& from, Model& to) {
+  if (from.dim != to.dim || from.kind != to.kind)
+    throw UsageError("--resume: the model has dim " + std::to_string(from.dim) +
+                     " and another kind or dim was asked for; use the same --dim and --model");
+  std::vector<float> row(to.dim);
+  for (size_t u = 0; u < from.n_users(); ++u) {
+    if (auto v = to.users.find(from.users.external(uint32_t(u)))) {
+      from.P.read_row(u, row.data());
+      to.P.write_row(*v, row.data());
+      to.user_bias[*v] = from.user_bias[u];
+    }
+  }
+  for (size_t i = 0; i < from.n_items(); ++i) {
+    if (auto j = to.items.find(from.items.external(uint32_t(i)))) {
+      from.Q.read_row(i, row.data());
+      to.Q.write_row(*j, row.data());
+      to.item_bias[*j] = from.item_bias[i];
+    }
+  }
+}
+
+Ratings concat(const Ratings& a, const Ratings& b) {
+  Ratings out = a;
+  out.user.insert(out.user.end(), b.user.begin(), b.user.end());
+  out.item.insert(out.item.end(), b.item.begin(), b.item.end());
+  out.value.insert(out.value.end(), b.value.begin(), b.value.end());
+  if (a.has_time() && b.has_time()) out.time.insert(out.time.end(), b.time.begin(), b.time.end());
+  else out.time.clear();
+  return out;
+}
+
+}  // namespace
+
+Model fit(const Dataset& data, const Split& split, const TrainOptions& o, FitResult& result,
+          const EpochCallback& on_epoch, const Model* resume) {
+  o.validate();
+  Model m;
+  m.kind = o.kind;
+  m.users = data.users;
+  m.items = data.items;
+  m.catalog = data.catalog;
+  m.rating_min = data.rating_min;
+  m.rating_max = data.rating_max;
+  m.init(data.users.size(), data.items.size(), o.dim, o.precision, o.init_std, o.seed);
+  m.set_user_means(split.train);
+  uint64_t epochs_before = 0;
+  if (resume) {
+    carry_over(*resume, m);
+    epochs_before = resume->meta.value("epochs_done", uint64_t(0));
+  }
+  result.train = train(m, split.train, split.val, o, on_epoch);
+  m.zero_unseen(split.train);
+  // What each user rated in training (validation included): never recommended back.
+  m.seen = SeenItems::from(split.val.size() ? concat(split.train, split.val) : split.train, m.n_users());
+  result.val = evaluate(m, split.val);
+  result.test = evaluate(m, split.test);
+  m.meta["options"] = o.to_json();
+  m.meta["epochs_done"] = epochs_before + result.train.history.size();
+  m.meta["best_epoch"] = result.train.best_epoch;
+  m.meta["data"] = {{"source", data.source.ratings_file}, {"layout", data.source.layout.name}};
+  m.meta["test_rmse"] = result.test.rmse;
+  return m;
+}
+
+}  // namespace mfrec

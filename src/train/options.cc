@@ -1,0 +1,45 @@
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "mfrec/error.h"
+#include "mfrec/train.h"
+
+namespace mfrec {
+
+uint32_t TrainOptions::thread_count() const {
+  return threads ? threads : uint32_t(std::max(1, omp_get_num_procs()));
+}
+
+void TrainOptions::validate() const {
+  auto bad = [](const std::string& what) { throw UsageError(what); };
+  const auto names = optimizer_names();
+  if (std::find(names.begin(), names.end(), optimizer) == names.end())
+    bad("unknown optimizer '" + optimizer + "' (expected adam, sgd or als)");
+  if (dim < 1 || dim > 4096) bad("--dim must be between 1 and 4096");
+  if (batch_size < 1) bad("--batch_size must be at least 1");
+  if (epochs < 1) bad("--epochs must be at least 1");
+  if (!(lr > 0) || !std::isfinite(lr)) bad("--lr must be a positive number");
+  if (!(reg >= 0) || !std::isfinite(reg)) bad("--reg must be >= 0");
+  if (std::isnan(reg_bias) || !std::isfinite(reg_bias)) bad("--reg_bias must be a number");
+  if (!(init_std >= 0) || !std::isfinite(init_std)) bad("--init_std must be >= 0");
+  if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) bad("Adam's betas must be in [0, 1)");
+  if (!(eps > 0)) bad("--eps must be positive");
+  if (threads > 1024) bad("--threads must be at most 1024");
+  if (device != "cpu" && device != "cuda") bad("--device must be cpu or cuda");
+}
+
+nlohmann::json TrainOptions::to_json() const {
+  return {{"optimizer", optimizer}, {"model", kind == ModelKind::plain ? "plain" : "biased"},
+          {"dim", dim},             {"lr", lr},
+          {"batch_size", batch_size}, {"epochs", epochs},
+          {"reg", reg},             {"reg_bias", bias_reg()},
+          {"init_std", init_std},   {"beta1", beta1},
+          {"beta2", beta2},         {"eps", eps},
+          {"patience", patience},   {"threads", thread_count()},
+          {"seed", seed},           {"precision", precision_name(precision)},
+          {"device", device},       {"blocks", blocks}};
+}
+
+}  // namespace mfrec

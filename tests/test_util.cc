@@ -1,0 +1,74 @@
+#include "test_util.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace mfrec::test {
+
+std::string scratch_dir(const std::string& name) {
+  static const fs::path root = [] {
+    fs::path p = fs::temp_directory_path() / ("mfrec-test-" + std::to_string(::getpid()));
+    fs::create_directories(p);
+    std::atexit([] { std::error_code ec; fs::remove_all(fs::temp_directory_path() / ("mfrec-test-" + std::to_string(::getpid())), ec); });
+    return p;
+  }();
+  fs::path dir = root / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir.string();
+}
+
+std::string write_file(const std::string& dir, const std::string& name, const std::string& text) {
+  const std::string path = (fs::path(dir) / name).string();
+  std::ofstream(path, std::ios::binary) << text;
+  return path;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string shared_data(const std::string& name) {
+  const fs::path p = fs::path(MFREC_SOURCE_DIR) / ".." / "shared" / "data" / name;
+  return fs::exists(p) ? fs::canonical(p).string() : "";
+}
+
+std::string small_synthetic(uint32_t users, uint32_t items, uint64_t ratings) {
+  static std::map<std::string, std::string> made;
+  const std::string key = std::to_string(users) + "x" + std::to_string(items) + "x" + std::to_string(ratings);
+  if (auto it = made.find(key); it != made.end()) return it->second;
+  const std::string dir = scratch_dir("synth-" + key);
+  SynthOptions o;
+  o.users = users;
+  o.items = items;
+  o.ratings = ratings;
+  o.seed = 7;
+  write_synthetic(dir, o);
+  return made[key] = dir;
+}
+
+RunResult run_cli(const std::string& args) {
+  const std::string cmd = std::string(MFREC_CLI) + " " + args + " 2>&1";
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  RunResult r{-1, ""};
+  if (!pipe) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) r.out.append(buf, n);
+  const int status = ::pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
+}  // namespace mfrec::test

@@ -1,0 +1,30 @@
+#pragma once
+// Helpers shared by the tests: scratch folders, files, the real data sets, the CLI.
+#include <string>
+
+#include "mfrec/mfrec.h"
+
+namespace mfrec::test {
+
+// A fresh empty folder under the system's temporary directory, removed at exit.
+std::string scratch_dir(const std::string& name);
+std::string write_file(const std::string& dir, const std::string& name, const std::string& text);
+std::string read_file(const std::string& path);
+
+// ../shared/data/<name> beside the project, or "" when it is not there (the test then skips).
+std::string shared_data(const std::string& name);
+#define MFREC_REQUIRE_DATA(var, name)                                                              \
+  const std::string var = ::mfrec::test::shared_data(name);                                       \
+  if (var.empty()) GTEST_SKIP() << "real-data test skipped: ../shared/data/" name " is not there"
+
+// A small generated data set in the ml-1m layout (made once per process).
+std::string small_synthetic(uint32_t users = 300, uint32_t items = 200, uint64_t ratings = 15000);
+
+struct RunResult {
+  int exit_code;
+  std::string out;  // stdout and stderr together
+};
+// Runs the mfrec program with `args` (a shell-quoted string).
+RunResult run_cli(const std::string& args);
+
+}  // namespace mfrec::test
