@@ -1,14 +1,15 @@
-// Adam over mini-batches, applied sparsely: a batch updates only the rows it touches (the
-// users and items of its ratings), with the recipe's loss: mean squared error over the batch plus
-// L2 on those rows. Moments of untouched rows are left as they are ("lazy" Adam, as TF's LazyAdam).
-// Threads run whole batches side by side on shared parameters (Hogwild); one thread is exact and
-// deterministic.
+// Adam over mini-batches, applied sparsely: a batch updates only the rows it touches (the users and
+// items of its ratings), with the recipe's loss: mean squared error over the batch plus L2 on those
+// rows. Moments of untouched rows are left as they are ("lazy" Adam, as TF's LazyAdam).
+//
+// Threads share each batch, so every step is the exact batch gradient: thread t takes the ratings
+// of the users it owns (user % threads == t), so its user gradients are complete and it applies them
+// itself; item gradients are summed across threads by the item's owner. Two barriers a batch; the
+// result is the same for every run with the same seed and thread count.
 #include <omp.h>
 
-#include <atomic>
 #include <cmath>
 
-#include "common/random.h"
 #include "model/kernels.h"
 #include "train/engine.h"
 #include "train/samples.h"
@@ -22,13 +23,14 @@ struct Moments {
   Moments(size_t rows, size_t width) : m(rows * width, 0.0f), v(rows * width, 0.0f) {}
 };
 
-// Gradients of one batch, gathered per touched row.
+// One thread's gradients for one batch, gathered per touched row.
 struct BatchGrad {
-  std::vector<int32_t> slot;    // row -> slot in this batch, -1 when untouched
-  std::vector<uint32_t> rows;   // touched rows, in first-touch order
-  std::vector<float> g;         // slot x dim factor gradient
-  std::vector<float> gb;        // slot bias gradient
+  std::vector<int32_t> slot;   // row -> slot in this batch, -1 when untouched
+  std::vector<uint32_t> rows;  // touched rows, in first-touch order
+  std::vector<float> g;        // slot x dim factor gradient
+  std::vector<float> gb;       // slot bias gradient
   BatchGrad(size_t n_rows, size_t batch, uint32_t dim) : slot(n_rows, -1), g(batch * dim), gb(batch) {}
+  // The gradient row of `row`, zeroed on first touch; `s` receives its slot.
   float* touch(uint32_t row, uint32_t dim, uint32_t& s) {
     int32_t& at = slot[row];
     if (at < 0) {
@@ -46,50 +48,115 @@ struct BatchGrad {
   }
 };
 
+// A factor row as fp32: the row itself for fp32 storage, else converted into `buf`.
+template <typename T>
+inline void prefetch_row(const T* row, uint32_t k) {
+  const char* p = reinterpret_cast<const char*>(row);
+  for (size_t at = 0; at < k * sizeof(T); at += 64) __builtin_prefetch(p + at);
+}
+
+template <typename T, uint32_t K>
+inline const float* as_f32(const T* row, float* buf, uint32_t k) {
+  if constexpr (std::is_same_v<T, float>) {
+    return row;
+  } else {
+    kernels::load(row, buf, K ? K : k);
+    return buf;
+  }
+}
+
 class AdamEngine final : public Engine {
  public:
   AdamEngine(Model& model, const Ratings& train, const TrainOptions& o)
-      : Engine(model), o_(o), samples_(pack_samples(train, model)),
+      : Engine(model), o_(o), samples_(pack_samples(train, model)), order_(samples_.size()),
         mP_(model.n_users(), o.dim), mQ_(model.n_items(), o.dim),
-        mbu_(model.n_users(), 1), mbi_(model.n_items(), 1) {}
+        mbu_(model.n_users(), 1), mbi_(model.n_items(), 1),
+        local_batch_(size_t(std::min<uint32_t>(o.thread_count(), 64)) * o.batch_size) {
+    for (uint32_t k = 0; k < order_.size(); ++k) order_[k] = k;
+  }
 
   double run_epoch(uint32_t epoch) override {
-    shuffle_samples(samples_, order_, shuffled_, o_.seed * 0x9e3779b97f4a7c15ull + epoch);
-    const size_t B = o_.batch_size, n_batches = (samples_.size() + B - 1) / B;
-    const int threads = int(std::min<size_t>(o_.thread_count(), std::max<size_t>(n_batches, 1)));
-    double sse = 0;
-#pragma omp parallel num_threads(threads) reduction(+ : sse)
-    {
-      BatchGrad users(model_.n_users(), B, o_.dim), items(model_.n_items(), B, o_.dim);
-      const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-      model_.P.visit([&](auto* P) {
-        using T = std::remove_cvref_t<decltype(*P)>;
-        T* Q = static_cast<T*>(model_.Q.raw());
-        for (size_t b = size_t(t); b < n_batches; b += size_t(nt)) {
-          const uint64_t step = ++step_;
-          sse += batch<T>(P, Q, shuffled_.data(), b * B, std::min(samples_.size(), (b + 1) * B), step, users, items);
-        }
-      });
+    Random(o_.seed * 0x9e3779b97f4a7c15ull + epoch).shuffle(order_);
+    switch (o_.dim) {  // a compile-time dimension lets the compiler unroll the row loops fully
+      case 16: return epoch_for<16>();
+      case 32: return epoch_for<32>();
+      case 64: return epoch_for<64>();
+      case 128: return epoch_for<128>();
+      default: return epoch_for<0>();
     }
-    return sse / double(samples_.size());
   }
 
  private:
-  template <typename T>
-  double batch(T* P, T* Q, const Sample* samples, size_t begin, size_t end, uint64_t step, BatchGrad& gu, BatchGrad& gi) {
-    const uint32_t k = o_.dim;
+  template <uint32_t K>
+  double epoch_for() {
+    return model_.P.visit([&](auto* P) {
+      using T = std::remove_cvref_t<decltype(*P)>;
+      return epoch_typed<T, K>(P, static_cast<T*>(model_.Q.raw()));
+    });
+  }
+
+  template <typename T, uint32_t K>
+  double epoch_typed(T* P, T* Q) {
+    const size_t B = o_.batch_size, n = samples_.size(), n_batches = (n + B - 1) / B;
+    const int threads = int(std::min<size_t>(o_.thread_count(), 64));
+    std::vector<BatchGrad*> item_grads(static_cast<size_t>(threads), nullptr);
+    double sse = 0;
+#pragma omp parallel num_threads(threads) reduction(+ : sse)
+    {
+      const uint32_t t = uint32_t(omp_get_thread_num()), nt = uint32_t(omp_get_num_threads());
+      BatchGrad gu(model_.n_users(), B, o_.dim), gi(model_.n_items(), B, o_.dim);
+      item_grads[t] = &gi;
+#pragma omp barrier
+      for (size_t b = 0; b < n_batches; ++b) {
+        const size_t begin = b * B, end = std::min(n, begin + B);
+        sse += gradients<T, K>(P, Q, begin, end, t, nt, gu, gi);
+#pragma omp barrier
+        const uint64_t step = step_ + b + 1;
+        const float lr_t = adam_rate(step);
+        apply_users<T, K>(P, gu, lr_t, step);
+        apply_items<T, K>(Q, item_grads, t, nt, lr_t, step);
+#pragma omp barrier
+        gu.clear();
+        gi.clear();
+      }
+    }
+    step_ += n_batches;
+    return sse / double(n);
+  }
+
+  // Keras' Adam: lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t); w -= lr_t * m / (sqrt(v) + eps).
+  float adam_rate(uint64_t step) const {
+    return float(o_.lr * std::sqrt(1.0 - std::pow(double(o_.beta2), double(step))) /
+                 (1.0 - std::pow(double(o_.beta1), double(step))));
+  }
+
+  // Phase 1: errors and gradients of this thread's ratings in [begin, end).
+  template <typename T, uint32_t K>
+  double gradients(const T* P, const T* Q, size_t begin, size_t end, uint32_t t, uint32_t nt, BatchGrad& gu,
+                   BatchGrad& gi) {
+    const uint32_t k = K ? K : o_.dim;
     const bool biased = model_.kind == ModelKind::biased;
     const float scale = 2.0f / float(end - begin);  // d/dpred of the batch's mean squared error
-    float* bu = model_.user_bias.data();
-    float* bi = model_.item_bias.data();
-    float pu[k], qi[k];
-    double sse = 0;
+    const float* bu = model_.user_bias.data();
+    const float* bi = model_.item_bias.data();
+    float pbuf[K ? K : 4096], qbuf[K ? K : 4096];
+    // Gather this thread's ratings of the batch first: independent loads overlap their cache misses.
+    Sample* mine = local_batch_.data() + size_t(t) * o_.batch_size;
+    size_t count = 0;
     for (size_t s = begin; s < end; ++s) {
-      const Sample& x = samples[s];
-      const T* p = P + size_t(x.user) * k;
-      const T* q = Q + size_t(x.item) * k;
-      kernels::load(p, pu, k);
-      kernels::load(q, qi, k);
+      const Sample& x = samples_[order_[s]];
+      if (nt == 1 || x.user % nt == t) mine[count++] = x;
+    }
+    constexpr size_t kAhead = 4;  // prefetch distance, in ratings
+    double sse = 0;
+    for (size_t j = 0; j < count; ++j) {
+      if (j + kAhead < count) {
+        prefetch_row(P + size_t(mine[j + kAhead].user) * k, k);
+        prefetch_row(Q + size_t(mine[j + kAhead].item) * k, k);
+      }
+      const Sample& x = mine[j];
+      const float* pu = as_f32<T, K>(P + size_t(x.user) * k, pbuf, k);
+      const float* qi = as_f32<T, K>(Q + size_t(x.item) * k, qbuf, k);
       float pred = x.base + kernels::dot(pu, qi, k);
       if (biased) pred += bu[x.user] + bi[x.item];
       const float err = pred - x.rating;
@@ -103,52 +170,86 @@ class AdamEngine final : public Engine {
       gu.gb[su] += g;
       gi.gb[si] += g;
     }
-    // Keras' Adam: lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t); w -= lr_t * m / (sqrt(v) + eps).
-    const float lr_t = float(o_.lr * std::sqrt(1.0 - std::pow(double(o_.beta2), double(step))) /
-                             (1.0 - std::pow(double(o_.beta1), double(step))));
-    apply(P, gu, mP_, biased ? bu : nullptr, mbu_, lr_t, step);
-    apply(Q, gi, mQ_, biased ? bi : nullptr, mbi_, lr_t, step ^ 0x5555);
-    gu.clear();
-    gi.clear();
     return sse;
   }
 
-  template <typename T>
-  void apply(T* W, const BatchGrad& grad, Moments& mw, float* bias, Moments& mb, float lr_t, uint64_t noise) {
-    const uint32_t k = o_.dim;
-    const float b1 = o_.beta1, b2 = o_.beta2, eps = o_.eps, reg2 = 2 * o_.reg, breg2 = 2 * o_.bias_reg();
-    float w[k];
-    for (size_t s = 0; s < grad.rows.size(); ++s) {
-      const uint32_t row = grad.rows[s];
-      T* wr = W + size_t(row) * k;
-      float* m = mw.m.data() + size_t(row) * k;
-      float* v = mw.v.data() + size_t(row) * k;
-      const float* g = grad.g.data() + s * k;
-      kernels::load(wr, w, k);
+  // Phase 2a: this thread's users have complete gradients.
+  template <typename T, uint32_t K>
+  void apply_users(T* P, const BatchGrad& gu, float lr_t, uint64_t step) {
+    float* bias = model_.kind == ModelKind::biased ? model_.user_bias.data() : nullptr;
+    for (size_t s = 0; s < gu.rows.size(); ++s)
+      update_row<T, K>(P, gu.rows[s], gu.g.data() + s * o_.dim, gu.gb[s], mP_, bias, mbu_, lr_t, step);
+  }
+
+  // Phase 2b: items owned by this thread, their gradient summed over every thread's part.
+  template <typename T, uint32_t K>
+  void apply_items(T* Q, const std::vector<BatchGrad*>& parts, uint32_t t, uint32_t nt, float lr_t, uint64_t step) {
+    const uint32_t k = K ? K : o_.dim;
+    float* bias = model_.kind == ModelKind::biased ? model_.item_bias.data() : nullptr;
+    float sum[K ? K : 4096];
+    for (uint32_t owner_part = 0; owner_part < nt; ++owner_part) {
+      const BatchGrad& first = *parts[owner_part];
+      for (size_t s = 0; s < first.rows.size(); ++s) {
+        const uint32_t item = first.rows[s];
+        if (nt > 1 && item % nt != t) continue;
+        // Handle each item once: in the lowest-numbered part that touched it.
+        bool seen_before = false;
+        for (uint32_t p = 0; p < owner_part && !seen_before; ++p) seen_before = parts[p]->slot[item] >= 0;
+        if (seen_before) continue;
+        const float* g = first.g.data() + s * k;
+        float gb = first.gb[s];
+        if (nt > 1) {
+          std::copy_n(g, k, sum);
+          for (uint32_t p = owner_part + 1; p < nt; ++p) {
+            const int32_t at = parts[p]->slot[item];
+            if (at < 0) continue;
+            const float* gp = parts[p]->g.data() + size_t(at) * k;
 #pragma omp simd
-      for (uint32_t c = 0; c < k; ++c) {
-        const float gc = g[c] + reg2 * w[c];
-        m[c] = b1 * m[c] + (1 - b1) * gc;
-        v[c] = b2 * v[c] + (1 - b2) * gc * gc;
-        w[c] -= lr_t * m[c] / (std::sqrt(v[c]) + eps);
-      }
-      kernels::store_update(w, wr, k, noise * 0x9e3779b97f4a7c15ull + row);
-      if (bias) {
-        const float gc = grad.gb[s] + breg2 * bias[row];
-        float& bm = mb.m[row];
-        float& bv = mb.v[row];
-        bm = b1 * bm + (1 - b1) * gc;
-        bv = b2 * bv + (1 - b2) * gc * gc;
-        bias[row] -= lr_t * bm / (std::sqrt(bv) + eps);
+            for (uint32_t c = 0; c < k; ++c) sum[c] += gp[c];
+            gb += parts[p]->gb[size_t(at)];
+          }
+          g = sum;
+        }
+        update_row<T, K>(Q, item, g, gb, mQ_, bias, mbi_, lr_t, step ^ 0x5555);
       }
     }
   }
 
+  template <typename T, uint32_t K>
+  void update_row(T* W, uint32_t row, const float* g, float gbias, Moments& mw, float* bias, Moments& mb,
+                  float lr_t, uint64_t noise) {
+    const uint32_t k = K ? K : o_.dim;
+    const float b1 = o_.beta1, b2 = o_.beta2, eps = o_.eps, reg2 = 2 * o_.reg;
+    T* wr = W + size_t(row) * k;
+    float* m = mw.m.data() + size_t(row) * k;
+    float* v = mw.v.data() + size_t(row) * k;
+    float buf[K ? K : 4096];
+    float* w = std::is_same_v<T, float> ? reinterpret_cast<float*>(wr) : buf;
+    if constexpr (!std::is_same_v<T, float>) kernels::load(wr, w, k);
+#pragma omp simd
+    for (uint32_t c = 0; c < k; ++c) {
+      const float gc = g[c] + reg2 * w[c];
+      m[c] = b1 * m[c] + (1 - b1) * gc;
+      v[c] = b2 * v[c] + (1 - b2) * gc * gc;
+      w[c] -= lr_t * m[c] / (std::sqrt(v[c]) + eps);
+    }
+    if constexpr (!std::is_same_v<T, float>) kernels::store_update(w, wr, k, noise * 0x9e3779b97f4a7c15ull + row);
+    if (bias) {
+      const float gc = gbias + 2 * o_.bias_reg() * bias[row];
+      float& bm = mb.m[row];
+      float& bv = mb.v[row];
+      bm = b1 * bm + (1 - b1) * gc;
+      bv = b2 * bv + (1 - b2) * gc * gc;
+      bias[row] -= lr_t * bm / (std::sqrt(bv) + eps);
+    }
+  }
+
   TrainOptions o_;
-  std::vector<Sample> samples_, shuffled_;
+  std::vector<Sample> samples_;
   std::vector<uint32_t> order_;
   Moments mP_, mQ_, mbu_, mbi_;
-  std::atomic<uint64_t> step_{0};
+  std::vector<Sample> local_batch_;  // per thread: its ratings of the current batch
+  uint64_t step_ = 0;               // Adam steps taken before this epoch
 };
 
 }  // namespace
