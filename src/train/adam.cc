@@ -30,17 +30,21 @@ struct BatchGrad {
   std::vector<float> g;        // slot x dim factor gradient
   std::vector<float> gb;       // slot bias gradient
   BatchGrad(size_t n_rows, size_t batch, uint32_t dim) : slot(n_rows, -1), g(batch * dim), gb(batch) {}
-  // The gradient row of `row`, zeroed on first touch; `s` receives its slot.
-  float* touch(uint32_t row, uint32_t dim, uint32_t& s) {
+  // Adds g * x to the gradient row of `row` (and g to its bias), starting it on first touch.
+  void add(uint32_t row, uint32_t dim, float g, const float* x) {
     int32_t& at = slot[row];
+    float* out = this->g.data() + size_t(at < 0 ? rows.size() : size_t(at)) * dim;
     if (at < 0) {
       at = int32_t(rows.size());
       rows.push_back(row);
-      std::fill_n(g.data() + size_t(at) * dim, dim, 0.0f);
-      gb[size_t(at)] = 0;
+#pragma omp simd
+      for (uint32_t c = 0; c < dim; ++c) out[c] = g * x[c];
+      gb[size_t(at)] = g;
+    } else {
+#pragma omp simd
+      for (uint32_t c = 0; c < dim; ++c) out[c] += g * x[c];
+      gb[size_t(at)] += g;
     }
-    s = uint32_t(at);
-    return g.data() + size_t(at) * dim;
   }
   void clear() {
     for (uint32_t r : rows) slot[r] = -1;
@@ -162,13 +166,8 @@ class AdamEngine final : public Engine {
       const float err = pred - x.rating;
       sse += double(err) * err;
       const float g = scale * err;
-      uint32_t su, si;
-      float* gp = gu.touch(x.user, k, su);
-      float* gq = gi.touch(x.item, k, si);
-#pragma omp simd
-      for (uint32_t c = 0; c < k; ++c) gp[c] += g * qi[c], gq[c] += g * pu[c];
-      gu.gb[su] += g;
-      gi.gb[si] += g;
+      gu.add(x.user, k, g, qi);
+      gi.add(x.item, k, g, pu);
     }
     return sse;
   }
