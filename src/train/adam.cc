@@ -2,10 +2,9 @@
 // items of its ratings), with the recipe's loss: mean squared error over the batch plus L2 on those
 // rows. Moments of untouched rows are left as they are ("lazy" Adam, as TF's LazyAdam).
 //
-// Threads share each batch, so every step is the exact batch gradient: thread t takes the ratings
-// of the users it owns (user % threads == t), so its user gradients are complete and it applies them
-// itself; item gradients are summed across threads by the item's owner. Two barriers a batch; the
-// result is the same for every run with the same seed and thread count.
+// Threads take whole batches side by side on shared parameters (Hogwild, Niu et al. 2011): no locks
+// and no barriers, so a busy machine slows them down gracefully. One thread is the exact sequential
+// algorithm and bit-identical run to run for a seed.
 #include <omp.h>
 
 #include <cmath>
@@ -103,23 +102,20 @@ class AdamEngine final : public Engine {
   double epoch_typed(T* P, T* Q) {
     const size_t B = o_.batch_size, n = samples_.size(), n_batches = (n + B - 1) / B;
     const int threads = int(std::min<size_t>(o_.thread_count(), 64));
-    std::vector<BatchGrad*> item_grads(static_cast<size_t>(threads), nullptr);
     double sse = 0;
 #pragma omp parallel num_threads(threads) reduction(+ : sse)
     {
-      const uint32_t t = uint32_t(omp_get_thread_num()), nt = uint32_t(omp_get_num_threads());
+      const size_t t = size_t(omp_get_thread_num()), nt = size_t(omp_get_num_threads());
       BatchGrad gu(model_.n_users(), B, o_.dim), gi(model_.n_items(), B, o_.dim);
-      item_grads[t] = &gi;
-#pragma omp barrier
-      for (size_t b = 0; b < n_batches; ++b) {
+      Sample* mine = local_batch_.data() + t * B;
+      for (size_t b = t; b < n_batches; b += nt) {
         const size_t begin = b * B, end = std::min(n, begin + B);
-        sse += gradients<T, K>(P, Q, begin, end, t, nt, gu, gi);
-#pragma omp barrier
+        for (size_t s = begin; s < end; ++s) mine[s - begin] = samples_[order_[s]];  // misses overlap
+        sse += gradients<T, K>(P, Q, mine, end - begin, gu, gi);
         const uint64_t step = step_ + b + 1;
         const float lr_t = adam_rate(step);
-        apply_users<T, K>(P, gu, lr_t, step);
-        apply_items<T, K>(Q, item_grads, t, nt, lr_t, step);
-#pragma omp barrier
+        apply<T, K>(P, gu, mP_, model_.user_bias, mbu_, lr_t, step);
+        apply<T, K>(Q, gi, mQ_, model_.item_bias, mbi_, lr_t, step ^ 0x5555);
         gu.clear();
         gi.clear();
       }
@@ -134,31 +130,23 @@ class AdamEngine final : public Engine {
                  (1.0 - std::pow(double(o_.beta1), double(step))));
   }
 
-  // Phase 1: errors and gradients of this thread's ratings in [begin, end).
+  // Errors and gradients of the `count` ratings at `batch`.
   template <typename T, uint32_t K>
-  double gradients(const T* P, const T* Q, size_t begin, size_t end, uint32_t t, uint32_t nt, BatchGrad& gu,
-                   BatchGrad& gi) {
+  double gradients(const T* P, const T* Q, const Sample* batch, size_t count, BatchGrad& gu, BatchGrad& gi) {
     const uint32_t k = K ? K : o_.dim;
     const bool biased = model_.kind == ModelKind::biased;
-    const float scale = 2.0f / float(end - begin);  // d/dpred of the batch's mean squared error
+    const float scale = 2.0f / float(count);  // d/dpred of the batch's mean squared error
     const float* bu = model_.user_bias.data();
     const float* bi = model_.item_bias.data();
     float pbuf[K ? K : 4096], qbuf[K ? K : 4096];
-    // Gather this thread's ratings of the batch first: independent loads overlap their cache misses.
-    Sample* mine = local_batch_.data() + size_t(t) * o_.batch_size;
-    size_t count = 0;
-    for (size_t s = begin; s < end; ++s) {
-      const Sample& x = samples_[order_[s]];
-      if (nt == 1 || x.user % nt == t) mine[count++] = x;
-    }
     constexpr size_t kAhead = 4;  // prefetch distance, in ratings
     double sse = 0;
     for (size_t j = 0; j < count; ++j) {
       if (j + kAhead < count) {
-        prefetch_row(P + size_t(mine[j + kAhead].user) * k, k);
-        prefetch_row(Q + size_t(mine[j + kAhead].item) * k, k);
+        prefetch_row(P + size_t(batch[j + kAhead].user) * k, k);
+        prefetch_row(Q + size_t(batch[j + kAhead].item) * k, k);
       }
-      const Sample& x = mine[j];
+      const Sample& x = batch[j];
       const float* pu = as_f32<T, K>(P + size_t(x.user) * k, pbuf, k);
       const float* qi = as_f32<T, K>(Q + size_t(x.item) * k, qbuf, k);
       float pred = x.base + kernels::dot(pu, qi, k);
@@ -172,46 +160,12 @@ class AdamEngine final : public Engine {
     return sse;
   }
 
-  // Phase 2a: this thread's users have complete gradients.
   template <typename T, uint32_t K>
-  void apply_users(T* P, const BatchGrad& gu, float lr_t, uint64_t step) {
-    float* bias = model_.kind == ModelKind::biased ? model_.user_bias.data() : nullptr;
-    for (size_t s = 0; s < gu.rows.size(); ++s)
-      update_row<T, K>(P, gu.rows[s], gu.g.data() + s * o_.dim, gu.gb[s], mP_, bias, mbu_, lr_t, step);
-  }
-
-  // Phase 2b: items owned by this thread, their gradient summed over every thread's part.
-  template <typename T, uint32_t K>
-  void apply_items(T* Q, const std::vector<BatchGrad*>& parts, uint32_t t, uint32_t nt, float lr_t, uint64_t step) {
-    const uint32_t k = K ? K : o_.dim;
-    float* bias = model_.kind == ModelKind::biased ? model_.item_bias.data() : nullptr;
-    float sum[K ? K : 4096];
-    for (uint32_t owner_part = 0; owner_part < nt; ++owner_part) {
-      const BatchGrad& first = *parts[owner_part];
-      for (size_t s = 0; s < first.rows.size(); ++s) {
-        const uint32_t item = first.rows[s];
-        if (nt > 1 && item % nt != t) continue;
-        // Handle each item once: in the lowest-numbered part that touched it.
-        bool seen_before = false;
-        for (uint32_t p = 0; p < owner_part && !seen_before; ++p) seen_before = parts[p]->slot[item] >= 0;
-        if (seen_before) continue;
-        const float* g = first.g.data() + s * k;
-        float gb = first.gb[s];
-        if (nt > 1) {
-          std::copy_n(g, k, sum);
-          for (uint32_t p = owner_part + 1; p < nt; ++p) {
-            const int32_t at = parts[p]->slot[item];
-            if (at < 0) continue;
-            const float* gp = parts[p]->g.data() + size_t(at) * k;
-#pragma omp simd
-            for (uint32_t c = 0; c < k; ++c) sum[c] += gp[c];
-            gb += parts[p]->gb[size_t(at)];
-          }
-          g = sum;
-        }
-        update_row<T, K>(Q, item, g, gb, mQ_, bias, mbi_, lr_t, step ^ 0x5555);
-      }
-    }
+  void apply(T* W, const BatchGrad& grad, Moments& mw, std::vector<float>& bias, Moments& mb, float lr_t,
+             uint64_t noise) {
+    float* b = model_.kind == ModelKind::biased ? bias.data() : nullptr;
+    for (size_t s = 0; s < grad.rows.size(); ++s)
+      update_row<T, K>(W, grad.rows[s], grad.g.data() + s * o_.dim, grad.gb[s], mw, b, mb, lr_t, noise);
   }
 
   template <typename T, uint32_t K>
@@ -247,7 +201,7 @@ class AdamEngine final : public Engine {
   std::vector<Sample> samples_;
   std::vector<uint32_t> order_;
   Moments mP_, mQ_, mbu_, mbi_;
-  std::vector<Sample> local_batch_;  // per thread: its ratings of the current batch
+  std::vector<Sample> local_batch_;  // per thread: the ratings of its current batch
   uint64_t step_ = 0;               // Adam steps taken before this epoch
 };
 
