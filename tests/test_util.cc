@@ -58,8 +58,8 @@ std::string small_synthetic(uint32_t users, uint32_t items, uint64_t ratings) {
   return made[key] = dir;
 }
 
-RunResult run_cli(const std::string& args) {
-  const std::string cmd = std::string(MFREC_CLI) + " " + args + " 2>&1";
+RunResult run_cli(const std::string& args, const std::string& cwd) {
+  const std::string cmd = (cwd.empty() ? "" : "cd '" + cwd + "' && ") + std::string(MFREC_CLI) + " " + args + " 2>&1 </dev/null";
   FILE* pipe = ::popen(cmd.c_str(), "r");
   RunResult r{-1, ""};
   if (!pipe) return r;

@@ -24,7 +24,7 @@ struct RunResult {
   int exit_code;
   std::string out;  // stdout and stderr together
 };
-// Runs the mfrec program with `args` (a shell-quoted string).
-RunResult run_cli(const std::string& args);
+// Runs the mfrec program with `args` (a shell-quoted string), in `cwd` when given.
+RunResult run_cli(const std::string& args, const std::string& cwd = "");
 
 }  // namespace mfrec::test
