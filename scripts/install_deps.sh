@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what mfrec needs to build and test, from Debian's packages (run as root). Quick when
+# everything is already there: it only calls apt-get for what is missing.
+set -euo pipefail
+packages=(g++ cmake make pkg-config
+          libcli11-dev libfmt-dev nlohmann-json3-dev libeigen3-dev
+          libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev
+          libgtest-dev libgmock-dev libbenchmark-dev
+          chromium)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

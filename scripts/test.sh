@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The one command that builds mfrec and runs every test (GoogleTest through CTest). Real-data tests
+# read ../shared/data when it is there and report themselves skipped otherwise; GPU tests (label
+# `gpu`) skip where no GPU is present. Arguments go to ctest (e.g. -L unit, -R Reader).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install_deps.sh
+scripts/build.sh
+cd build
+ctest --output-on-failure -j2 "$@"
