@@ -1,5 +1,6 @@
 #pragma once
 // The whole public API.
+#include "mfrec/autotune.h"
 #include "mfrec/checkpoint.h"
 #include "mfrec/dataset.h"
 #include "mfrec/error.h"

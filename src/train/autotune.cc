@@ -1,0 +1,106 @@
+#include "mfrec/autotune.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "common/random.h"
+#include "mfrec/error.h"
+
+namespace mfrec {
+namespace {
+
+// Where each engine's learning rate and regularization live (log-uniform ranges), and how many
+// epochs a trial may run before early stopping ends it.
+struct Space {
+  float lr_lo, lr_hi, reg_lo, reg_hi;
+  uint32_t max_epochs;
+};
+
+Space space_of(const std::string& optimizer) {
+  if (optimizer == "sgd") return {0.01f, 0.2f, 0.005f, 0.2f, 60};
+  if (optimizer == "als") return {1, 1, 0.01f, 1.0f, 20};
+  return {2e-4f, 2e-2f, 1e-5f, 1e-2f, 100};  // adam
+}
+
+const uint32_t kDims[] = {8, 16, 32, 64, 128, 256, 512};
+
+float log_uniform(Random& rng, float lo, float hi) {
+  return float(std::exp(std::log(double(lo)) + rng.uniform() * (std::log(double(hi)) - std::log(double(lo)))));
+}
+
+TrainOptions random_trial(const TrainOptions& base, const TuneOptions& t, Random& rng) {
+  TrainOptions o = base;
+  o.optimizer = t.optimizers[rng.below(t.optimizers.size())];
+  const Space s = space_of(o.optimizer);
+  const size_t n_dims = size_t(std::upper_bound(std::begin(kDims), std::end(kDims), t.max_dim) - std::begin(kDims));
+  o.dim = kDims[rng.below(std::max<size_t>(n_dims, 1))];
+  o.lr = log_uniform(rng, s.lr_lo, s.lr_hi);
+  o.reg = log_uniform(rng, s.reg_lo, s.reg_hi);
+  o.reg_bias = -1;
+  o.epochs = s.max_epochs;
+  o.patience = t.patience;
+  return o;
+}
+
+// A step from `best` whose size shrinks as the budget is spent (scale 1 -> 0.1).
+TrainOptions perturb(const Trial& best, const TuneOptions& t, Random& rng, double scale) {
+  TrainOptions o = best.options;
+  const Space s = space_of(o.optimizer);
+  auto jitter = [&](float v, float lo, float hi) {
+    const double f = std::exp((rng.uniform() * 2 - 1) * scale * 1.5);
+    return std::clamp(float(v * f), lo * 0.5f, hi * 2.0f);
+  };
+  o.lr = jitter(o.lr, s.lr_lo, s.lr_hi);
+  o.reg = jitter(o.reg, s.reg_lo, s.reg_hi);
+  if (rng.uniform() < 0.4 * scale + 0.1) {
+    auto at = std::find(std::begin(kDims), std::end(kDims), o.dim);
+    const int step = rng.below(2) ? 1 : -1;
+    const ptrdiff_t k = std::clamp<ptrdiff_t>((at - std::begin(kDims)) + step, 0, std::size(kDims) - 1);
+    if (kDims[k] <= t.max_dim) o.dim = kDims[k];
+  }
+  o.epochs = space_of(o.optimizer).max_epochs;
+  o.patience = t.patience;
+  return o;
+}
+
+}  // namespace
+
+std::vector<Trial> autotune(const Dataset& data, const Split& split, const TrainOptions& base, const TuneOptions& t,
+                            const std::function<void(const Trial&, size_t)>& on_trial) {
+  if (!(t.budget_seconds > 0)) throw UsageError("--budget must be positive");
+  if (t.optimizers.empty()) throw UsageError("no optimizer to tune");
+  if (split.val.size() == 0) throw UsageError("tuning needs a validation part (--val_ratio > 0)");
+  for (const auto& name : t.optimizers) {
+    TrainOptions probe = base;
+    probe.optimizer = name;
+    probe.validate();
+  }
+  Random rng(t.seed ^ 0x7e57ull);
+  const auto start = std::chrono::steady_clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+  std::vector<Trial> trials;
+  size_t best = 0;
+  double slowest = 0;
+  // Stop when the next trial would likely overrun the budget.
+  while (trials.empty() || elapsed() + slowest * 0.8 < t.budget_seconds) {
+    const double spent = elapsed() / t.budget_seconds;
+    const bool explore = trials.size() < 6 || rng.uniform() < 0.3 * (1 - spent);
+    TrainOptions o = explore ? random_trial(base, t, rng) : perturb(trials[best], t, rng, 1.0 - 0.9 * spent);
+    const auto t0 = std::chrono::steady_clock::now();
+    FitResult r;
+    fit(data, split, o, r);
+    Trial trial{o, r.train.history.empty() ? INFINITY : r.val.rmse,
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()};
+    trial.options.epochs = std::max<uint32_t>(r.train.best_epoch, 1);
+    trial.options.patience = 0;
+    if (!std::isfinite(trial.val_rmse) || r.train.diverged) trial.val_rmse = INFINITY;
+    slowest = std::max(slowest, trial.seconds);
+    trials.push_back(trial);
+    if (trial.val_rmse < trials[best].val_rmse) best = trials.size() - 1;
+    if (on_trial) on_trial(trials.back(), best);
+  }
+  return trials;
+}
+
+}  // namespace mfrec

@@ -1,0 +1,45 @@
+// Autotune: it searches on validation only, keeps the best, and its JSON trains again.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "test_util.h"
+
+namespace mfrec {
+namespace {
+
+TEST(Tune, FindsSettingsBetterThanTheFirstTrial) {
+  const Dataset d = load_dataset({.path = test::small_synthetic()});
+  const Split s = make_split(d.ratings, {.kind = SplitKind::random, .seed = 1});
+  TrainOptions base;
+  base.threads = 1;
+  TuneOptions t;
+  t.budget_seconds = 2;
+  t.optimizers = {"adam"};
+  t.max_dim = 32;
+  const auto trials = autotune(d, s, base, t);
+  ASSERT_GE(trials.size(), 2u);
+  double best = INFINITY;
+  for (const auto& x : trials) best = std::min(best, x.val_rmse);
+  EXPECT_LE(best, trials.front().val_rmse);
+  for (const auto& x : trials) {
+    EXPECT_LE(x.options.dim, 32u);
+    EXPECT_GE(x.options.epochs, 1u);
+  }
+}
+
+TEST(Tune, CommandWritesAConfigThatTrainRepeats) {
+  const std::string out = test::scratch_dir("tune-cli");
+  auto r = test::run_cli("tune --data_path " + test::small_synthetic() + " --budget 2s --optimizers adam --max_dim 16 --output " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("trial   1:"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("test RMSE"), std::string::npos) << r.out;
+  const auto best = nlohmann::json::parse(test::read_file(out + "/best.json"));
+  EXPECT_EQ(best["optimizer"], "adam");
+  auto again = test::run_cli("train --config " + out + "/best.json --data_path " + test::small_synthetic() + " --output " + out + "/again");
+  ASSERT_EQ(again.exit_code, 0) << again.out;
+  EXPECT_EQ(test::run_cli("tune --budget soon --data_path " + test::small_synthetic()).exit_code, 2);
+}
+
+}  // namespace
+}  // namespace mfrec
