@@ -4,6 +4,7 @@
 #include "cli/commands.h"
 #include "cli/data_args.h"
 #include "mfrec/mfrec.h"
+#include "mfrec/ranking.h"
 
 namespace mfrec::cli {
 namespace {
@@ -13,10 +14,13 @@ struct Args {
   std::string model;
   uint64_t seed = 0;
   bool json = false;
+  RankingOptions ranking;
+  std::optional<float> relevant_min;
 };
 
 void run(Args& a) {
-  const Model model = load_model(a.model);
+  const auto shared = std::make_shared<const Model>(load_model(a.model));
+  const Model& model = *shared;
   // The split must be the one the model was trained with: same seed unless told otherwise.
   a.data.split_options.seed = a.seed;
   Dataset data;
@@ -24,12 +28,28 @@ void run(Args& a) {
   a.data.load(data, split);
   const Ratings test = to_model_ids(model, split.test, data.users, data.items);
   const ErrorMetrics m = evaluate(model, test);
+  // Ranking: every item a test user did not rate in training is a candidate (or 1 vs N sampled).
+  RankingOptions ro = a.ranking;
+  ro.relevant_min = a.relevant_min;
+  ro.seed = a.seed;
+  ro.validate();
+  const RankingMetrics rk = evaluate_ranking(Recommender(shared), test, ro);
   if (a.json) {
     fmt::print("{}\n", nlohmann::json{{"rmse", m.rmse}, {"mae", m.mae}, {"count", m.count}, {"cold", m.cold},
-                                      {"split", a.data.split}, {"model", a.model}}.dump(2));
+                                      {"split", a.data.split}, {"model", a.model}, {"ranking", rk.to_json()}}.dump(2));
   } else {
     fmt::print("test RMSE {:.4f}  MAE {:.4f}  over {} ratings ({} cold: user or item not in training)\n", m.rmse,
                m.mae, m.count, m.cold);
+    const size_t k = rk.k;
+    if (rk.sampled)
+      fmt::print("ranking@{} (each test item vs {} sampled unrated items, {} cases, {} users): HR@{} {:.4f}  NDCG@{} {:.4f}  "
+                 "Precision@{} {:.4f}  Recall@{} {:.4f}  MAP@{} {:.4f}\n",
+                 k, rk.negatives, rk.cases, rk.users, k, rk.hr, k, rk.ndcg, k, rk.precision, k, rk.recall, k, rk.map);
+    else
+      fmt::print("ranking@{} (all items unrated in training, {} users): HR@{} {:.4f}  NDCG@{} {:.4f}  Precision@{} {:.4f}  "
+                 "Recall@{} {:.4f}  MAP@{} {:.4f}  coverage {:.4f}\n",
+                 k, rk.users, k, rk.hr, k, rk.ndcg, k, rk.precision, k, rk.recall, k, rk.map, rk.coverage);
+    if (rk.skipped) fmt::print("  ({} test ratings not ranked: user or item unknown to the model)\n", rk.skipped);
   }
 }
 
@@ -42,6 +62,11 @@ void add_eval(CLI::App& app) {
   args->data.add(*cmd, true);
   cmd->add_option("--seed", args->seed, "split seed (as at training)")->capture_default_str();
   cmd->add_flag("--json", args->json, "print JSON");
+  cmd->add_option("--k", args->ranking.k, "cut-off of the ranking metrics (HR, NDCG, Precision, Recall, MAP @K)")->capture_default_str();
+  cmd->add_flag("--sampled", args->ranking.sampled, "rank each test item against --negatives sampled unrated items (1 vs 100) instead of all");
+  cmd->add_option("--negatives", args->ranking.negatives, "with --sampled: items drawn per test item")->capture_default_str();
+  cmd->add_option("--relevant_min", args->relevant_min, "a test rating is relevant when >= this (default: every test rating)");
+  cmd->add_option("--threads", args->ranking.threads, "threads for the ranking metrics (0: all cores)")->capture_default_str();
   cmd->callback([args] { run(*args); });
 }
 

@@ -1,0 +1,56 @@
+// Fold-in: a new user's factors and bias from a few ratings, the item side held fixed. The
+// regularized least-squares problem (see FoldInOptions) is (dim + 1) wide; its normal equations are
+// solved by Cholesky (LDLT).
+#include <algorithm>
+#include <cmath>
+
+#include "mfrec/error.h"
+#include "recommend/recommender.h"
+
+namespace mfrec {
+
+FoldedUser Recommender::fold_in(std::span<const FoldInRating> ratings, const FoldInOptions& o) const {
+  const Model& m = *model_;
+  const Impl& im = *impl_;
+  // The last rating of an item counts, as when reading a ratings file.
+  std::vector<FoldInRating> r;
+  r.reserve(ratings.size());
+  for (size_t k = ratings.size(); k-- > 0;) {
+    if (ratings[k].item >= m.n_items()) throw UsageError("fold-in: item index out of range");
+    if (!std::isfinite(ratings[k].rating)) throw UsageError("fold-in: a rating is not a number");
+    r.push_back(ratings[k]);
+  }
+  std::stable_sort(r.begin(), r.end(), [](const auto& a, const auto& b) { return a.item < b.item; });
+  r.erase(std::unique(r.begin(), r.end(), [](const auto& a, const auto& b) { return a.item == b.item; }), r.end());
+
+  const bool biased = m.kind == ModelKind::biased;
+  const Eigen::Index d = Eigen::Index(m.dim), w = d + (biased ? 1 : 0);
+  FoldedUser u;
+  u.factors.assign(m.dim, 0.0f);
+  for (const auto& x : r) u.rated.push_back(x.item);
+  if (biased) {
+    double sum = 0;
+    for (const auto& x : r) sum += x.rating;
+    u.mean = r.empty() ? m.global_mean : float(sum / double(r.size()));
+  }
+  if (r.empty()) return u;
+
+  const float per_rating = o.reg_per_rating >= 0 ? o.reg_per_rating : im.fold_in_reg;
+  const double lambda = double(per_rating) * double(r.size()) + double(std::max(o.reg_min, 0.0f));
+  Eigen::MatrixXd A = Eigen::MatrixXd::Identity(w, w) * std::max(lambda, 1e-9);
+  Eigen::VectorXd rhs = Eigen::VectorXd::Zero(w);
+  Eigen::VectorXd z(w);
+  for (const auto& x : r) {
+    z.head(d) = im.Q.row(Eigen::Index(x.item)).transpose().cast<double>();
+    if (biased) z(d) = 1.0;
+    const double y = double(x.rating) - u.mean - im.item_bias(Eigen::Index(x.item));
+    A.selfadjointView<Eigen::Lower>().rankUpdate(z);
+    rhs += y * z;
+  }
+  const Eigen::VectorXd sol = A.selfadjointView<Eigen::Lower>().ldlt().solve(rhs);
+  for (Eigen::Index c = 0; c < d; ++c) u.factors[size_t(c)] = float(sol(c));
+  if (biased) u.bias = float(sol(d));
+  return u;
+}
+
+}  // namespace mfrec

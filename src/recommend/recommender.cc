@@ -1,0 +1,81 @@
+// Preparing a model for scoring, and scoring every item for one user.
+#include <cmath>
+
+#include "mfrec/error.h"
+#include "recommend/recommender.h"
+
+namespace mfrec {
+namespace {
+
+// Unit-length copies of the rows; the indices of all-zero rows go to `void_rows`.
+RowMatrix normalized(const RowMatrix& m, std::vector<uint32_t>& void_rows) {
+  RowMatrix out = m;
+  for (Eigen::Index r = 0; r < out.rows(); ++r) {
+    const float norm = out.row(r).norm();
+    if (norm > 0 && std::isfinite(norm)) out.row(r) /= norm;
+    else out.row(r).setZero(), void_rows.push_back(uint32_t(r));
+  }
+  return out;
+}
+
+float per_rating_reg(const Model& m) {
+  const auto& o = m.meta.contains("options") ? m.meta["options"] : nlohmann::json::object();
+  const double reg = o.value("reg", 1e-4);
+  // Adam and mini-batches: the L2 term is added once per batch that touches a row, to a mean over
+  // the batch, so per rating it weighs reg * batch_size; SGD and ALS add it per rating.
+  return float(o.value("optimizer", std::string("adam")) == "adam" ? reg * o.value("batch_size", 512) : reg);
+}
+
+}  // namespace
+
+RowMatrix to_fp32(const FactorMatrix& m) {
+  RowMatrix out(Eigen::Index(m.rows()), Eigen::Index(m.cols()));
+  for (size_t r = 0; r < m.rows(); ++r) m.read_row(r, out.row(Eigen::Index(r)).data());
+  return out;
+}
+
+float* scratch_scores(size_t n) {
+  thread_local std::vector<float> buf;
+  if (buf.size() < n) buf.resize(n);
+  return buf.data();
+}
+
+Recommender::Recommender(std::shared_ptr<const Model> model) : model_(std::move(model)) {
+  if (!model_) throw UsageError("Recommender: no model");
+  const Model& m = *model_;
+  if (m.P.rows() != m.n_users() || m.Q.rows() != m.n_items() || m.Q.cols() != m.dim || m.user_mean.size() != m.n_users())
+    throw DataError("model tables do not match their sizes");
+  auto impl = std::make_shared<Impl>();
+  impl->Q = to_fp32(m.Q);
+  impl->item_bias = Eigen::Map<const Eigen::VectorXf>(m.item_bias.data(), Eigen::Index(m.n_items()));
+  if (m.kind == ModelKind::plain) impl->item_bias.setZero();
+  impl->Qn = normalized(impl->Q, impl->item_void);
+  impl->Pn = normalized(to_fp32(m.P), impl->user_void);
+  impl->fold_in_reg = per_rating_reg(m);
+  impl_ = std::move(impl);
+  popularity_.assign(m.n_items(), 0);
+  for (uint32_t i : m.seen.items)
+    if (i < popularity_.size()) ++popularity_[i];
+}
+
+void Recommender::score_user(uint32_t user, float* out) const {
+  const Model& m = *model_;
+  if (user >= m.n_users()) throw UsageError("user index out of range");
+  Eigen::VectorXf p(Eigen::Index(m.dim));
+  m.P.read_row(user, p.data());
+  const float base = m.kind == ModelKind::plain ? 0.0f : m.user_mean[user] + m.user_bias[user];
+  Eigen::Map<Eigen::VectorXf> s(out, Eigen::Index(m.n_items()));
+  s.noalias() = impl_->Q * p;
+  s.array() += impl_->item_bias.array() + base;
+}
+
+void Recommender::score(const FoldedUser& user, float* out) const {
+  const Model& m = *model_;
+  if (user.factors.size() != m.dim) throw UsageError("folded-in user has the wrong dimension");
+  const Eigen::Map<const Eigen::VectorXf> p(user.factors.data(), Eigen::Index(m.dim));
+  Eigen::Map<Eigen::VectorXf> s(out, Eigen::Index(m.n_items()));
+  s.noalias() = impl_->Q * p;
+  s.array() += impl_->item_bias.array() + (user.mean + user.bias);
+}
+
+}  // namespace mfrec
