@@ -65,7 +65,7 @@ struct Dataset {
   IdMap users, items;
   Catalog catalog;
   ReadReport report;
-  float rating_min = 1, rating_max = 5;  // declared, else observed
+  float rating_min = 1, rating_max = 5;  // the range the ratings use (predictions are clipped to it)
   double load_seconds = 0;
 };
 Dataset load_dataset(const ReadOptions& options);

@@ -63,13 +63,9 @@ void DataArgs::load(Dataset& d, Split& s) {
   std::string items_file = d.source.items_file;
   if (items_file.empty() && !read.path.empty() && fs::is_directory(read.path)) items_file = detect_source(read).items_file;
   d.catalog = read_catalog(items_file, d.source.layout.name, d.items);
-  d.rating_min = d.source.layout.rating_min.value_or(1.0f);
-  d.rating_max = d.source.layout.rating_max.value_or(5.0f);
-  if (!d.source.layout.rating_min || !d.source.layout.rating_max) {
-    auto [lo, hi] = std::minmax_element(train.value.begin(), train.value.end());
-    d.rating_min = d.source.layout.rating_min.value_or(*lo);
-    d.rating_max = d.source.layout.rating_max.value_or(*hi);
-  }
+  auto [lo, hi] = std::minmax_element(train.value.begin(), train.value.end());
+  d.rating_min = *lo;
+  d.rating_max = *hi;
   d.ratings = train;
   s = split_given(train, test, split_options);
   d.load_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

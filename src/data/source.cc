@@ -15,7 +15,8 @@ namespace fs = std::filesystem;
 namespace mfrec {
 namespace {
 
-Layout ml1m() { return {"ml-1m", "::", {Column::user, Column::item, Column::rating, Column::timestamp}, false, 1.0f, 5.0f}; }
+// ml-1m rates in whole stars, ml-10m in half stars: both are "::" files, valid from 0.5 to 5.
+Layout ml1m() { return {"ml-1m", "::", {Column::user, Column::item, Column::rating, Column::timestamp}, false, 0.5f, 5.0f}; }
 Layout ml100k() { return {"ml-100k", "\t", {Column::user, Column::item, Column::rating, Column::timestamp}, false, 1.0f, 5.0f}; }
 Layout movielens_csv() {
   return {"movielens-csv", ",", {Column::user, Column::item, Column::rating, Column::timestamp}, true, 0.5f, 5.0f};
