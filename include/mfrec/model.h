@@ -24,7 +24,8 @@ struct SeenItems {
   const uint32_t* begin(uint32_t u) const { return items.data() + offsets[u]; }
   const uint32_t* end(uint32_t u) const { return items.data() + offsets[u + 1]; }
   bool contains(uint32_t u, uint32_t i) const;
-  static SeenItems from(const Ratings& train, size_t n_users);
+  static SeenItems from(const Ratings& train, size_t n_users) { return from(train, Ratings{}, n_users); }
+  static SeenItems from(const Ratings& train, const Ratings& more, size_t n_users);  // both parts
 };
 
 struct Model {

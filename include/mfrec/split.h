@@ -24,8 +24,10 @@ struct Split {
   Ratings train, val, test;
 };
 
-// Splits `all` (any kind but `files`).
+// Splits `all` (any kind but `files`). The rvalue form frees `all` column by column as it copies,
+// halving the peak memory of a split.
 Split make_split(const Ratings& all, const SplitOptions& options);
+Split make_split(Ratings&& all, const SplitOptions& options);
 // Keeps the given test part and holds validation out of `train` (the `files` split).
 Split split_given(const Ratings& train, const Ratings& test, const SplitOptions& options);
 

@@ -17,7 +17,8 @@ struct DataArgs {
   bool has_header = false, no_header = false;
 
   void add(CLI::App& cmd, bool data_required);
-  // Reads the data (for --split files, the two files into one id space) and splits it.
+  // Reads the data (for --split files, the two files into one id space) and splits it; the ratings
+  // end up in the split alone (data.ratings is left empty).
   void load(Dataset& data, Split& split_out);
 };
 

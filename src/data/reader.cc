@@ -1,12 +1,14 @@
 // The ratings parser: one pass over the bytes, std::from_chars, no per-line allocation.
 #include <algorithm>
 #include <charconv>
+#include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
+#include <memory>
 
 #include <fmt/format.h>
 
-#include "data/mapped_file.h"
 #include "mfrec/dataset.h"
 #include "mfrec/error.h"
 
@@ -119,93 +121,151 @@ size_t drop_duplicates(Ratings& r, size_t n_users, size_t n_items) {
   return dropped;
 }
 
-}  // namespace
+// Parses complete lines fed to it in order, keeping the line count across feeds.
+class Parser {
+ public:
+  Parser(const std::string& name, const Layout& layout, IdMap& users, IdMap& items)
+      : name_(name), layout_(layout), users_(users), items_(items), header_pending_(layout.header) {
+    for (size_t k = 0; k < layout.columns.size(); ++k) {
+      switch (layout.columns[k]) {
+        case Column::user: cu_ = int(k); break;
+        case Column::item: ci_ = int(k); break;
+        case Column::rating: cr_ = int(k); break;
+        case Column::timestamp: ct_ = int(k); break;
+        case Column::skip: break;
+      }
+    }
+    if (cu_ < 0 || ci_ < 0 || cr_ < 0 || layout.columns.size() > kMaxFields)
+      throw UsageError("the format must name a user, an item and a rating column");
+    if (layout.sep.empty()) throw UsageError("the field separator is empty");
+  }
 
-Ratings parse_ratings(std::string_view text, const std::string& name, const Layout& layout,
-                      IdMap& users, IdMap& items, ReadReport* report) {
-  int cu = -1, ci = -1, cr = -1, ct = -1;
-  for (size_t k = 0; k < layout.columns.size(); ++k) {
-    switch (layout.columns[k]) {
-      case Column::user: cu = int(k); break;
-      case Column::item: ci = int(k); break;
-      case Column::rating: cr = int(k); break;
-      case Column::timestamp: ct = int(k); break;
-      case Column::skip: break;
+  void reserve(size_t n) {
+    out_.reserve(n);
+    if (ct_ >= 0) out_.time.reserve(n);
+  }
+
+  void feed(std::string_view text) {
+    if (line_no_ == 0 && text.size() >= 3 && std::memcmp(text.data(), "\xEF\xBB\xBF", 3) == 0) text.remove_prefix(3);
+    const char* p = text.data();
+    const char* const end = p + text.size();
+    while (p < end) {
+      const char* nl = static_cast<const char*>(std::memchr(p, '\n', size_t(end - p)));
+      const char* e = nl ? nl : end;
+      line(std::string_view(p, size_t(e - p)));
+      p = nl ? nl + 1 : end;
     }
   }
-  if (cu < 0 || ci < 0 || cr < 0 || layout.columns.size() > kMaxFields)
-    throw UsageError("the format must name a user, an item and a rating column");
-  if (layout.sep.empty()) throw UsageError("the field separator is empty");
 
-  if (text.size() >= 3 && std::memcmp(text.data(), "\xEF\xBB\xBF", 3) == 0) text.remove_prefix(3);
-  const size_t want = layout.columns.size();
-  Ratings out;
-  out.reserve(text.size() / 16);
-  if (ct >= 0) out.time.reserve(text.size() / 16);
-  bool header_pending = layout.header;
-  size_t line_no = 0, lines = 0;
-  std::string_view f[kMaxFields + 1];
-  const char* p = text.data();
-  const char* const end = p + text.size();
-  auto fail = [&](const std::string& what) { throw DataError(where(name, line_no, what)); };
+  Ratings finish(size_t bytes, ReadReport* report) {
+    if (lines_ == 0) throw DataError(where(name_, 0, "no ratings in the file (it is empty or blank)"));
+    ReadReport rep;
+    rep.lines = lines_;
+    rep.bytes = bytes;
+    rep.duplicates = drop_duplicates(out_, users_.size(), items_.size());
+    if (report) *report = rep;
+    return std::move(out_);
+  }
 
-  while (p < end) {
-    const char* nl = static_cast<const char*>(std::memchr(p, '\n', size_t(end - p)));
-    const char* e = nl ? nl : end;
-    std::string_view line(p, size_t(e - p));
-    p = nl ? nl + 1 : end;
-    ++line_no;
+ private:
+  void fail(const std::string& what) const { throw DataError(where(name_, line_no_, what)); }
+
+  void line(std::string_view line) {
+    ++line_no_;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (is_blank(line)) continue;
-    if (header_pending) {
-      header_pending = false;
-      continue;
+    if (is_blank(line)) return;
+    if (header_pending_) {
+      header_pending_ = false;
+      return;
     }
-    const size_t n = split(line, layout.sep, f);
+    std::string_view f[kMaxFields + 1];
+    const size_t n = split(line, layout_.sep, f), want = layout_.columns.size();
     if (n != want) {
-      if (has_control_bytes(line) && layout.sep != "\t")
+      if (has_control_bytes(line) && layout_.sep != "\t")
         fail("binary data, not a ratings line: \"" + printable(line) + "\"");
       fail(fmt::format("expected {} fields separated by {}, found {}{}: \"{}\"", want,
-                       sep_name(layout.sep), n > kMaxFields ? "more" : std::to_string(n),
+                       sep_name(layout_.sep), n > kMaxFields ? "more" : std::to_string(n),
                        n < want ? " (too few)" : " (too many)", printable(line)));
     }
-    const std::string_view user = trim(f[cu]), item = trim(f[ci]), rating = trim(f[cr]);
+    const std::string_view user = trim(f[cu_]), item = trim(f[ci_]), rating = trim(f[cr_]);
     float r;
     if (!parse_rating(rating, r)) {
-      if (lines == 0 && !layout.header)
+      if (lines_ == 0 && !layout_.header)
         fail("the rating \"" + printable(rating) +
              "\" is not a number; is this a header line? (this layout has none; use --header)");
       if (has_control_bytes(line)) fail("binary data, not a ratings line: \"" + printable(line) + "\"");
       fail("the rating \"" + printable(rating) + "\" is not a number");
     }
     if (!std::isfinite(r)) fail("the rating \"" + printable(rating) + "\" is not a finite number");
-    if ((layout.rating_min && r < *layout.rating_min) || (layout.rating_max && r > *layout.rating_max))
+    if ((layout_.rating_min && r < *layout_.rating_min) || (layout_.rating_max && r > *layout_.rating_max))
       fail(fmt::format("the rating {} is outside the declared range [{}, {}]", printable(rating),
-                       layout.rating_min.value_or(-INFINITY), layout.rating_max.value_or(INFINITY)));
+                       layout_.rating_min.value_or(-INFINITY), layout_.rating_max.value_or(INFINITY)));
     if (user.empty() || item.empty()) fail(std::string("empty ") + (user.empty() ? "user" : "item") + " id");
     if (has_control_bytes(user) || has_control_bytes(item))
       fail("binary data in an id: \"" + printable(line) + "\"");
-    if (ct >= 0) {
+    if (ct_ >= 0) {
       int64_t t;
-      if (!parse_time(trim(f[ct]), t)) fail("the timestamp \"" + printable(f[ct]) + "\" is not an integer");
-      out.time.push_back(t);
+      if (!parse_time(trim(f[ct_]), t)) fail("the timestamp \"" + printable(f[ct_]) + "\" is not an integer");
+      out_.time.push_back(t);
     }
-    out.push(users.intern(user), items.intern(item), r);
-    ++lines;
+    out_.push(users_.intern(user), items_.intern(item), r);
+    ++lines_;
   }
-  if (lines == 0) throw DataError(where(name, 0, "no ratings in the file (it is empty or blank)"));
-  ReadReport rep;
-  rep.lines = lines;
-  rep.bytes = text.size();
-  rep.duplicates = drop_duplicates(out, users.size(), items.size());
-  if (report) *report = rep;
-  return out;
+
+  const std::string& name_;
+  const Layout& layout_;
+  IdMap& users_;
+  IdMap& items_;
+  int cu_ = -1, ci_ = -1, cr_ = -1, ct_ = -1;
+  bool header_pending_;
+  size_t line_no_ = 0, lines_ = 0;
+  Ratings out_;
+};
+
+}  // namespace
+
+Ratings parse_ratings(std::string_view text, const std::string& name, const Layout& layout,
+                      IdMap& users, IdMap& items, ReadReport* report) {
+  Parser parser(name, layout, users, items);
+  parser.reserve(text.size() / 20);
+  parser.feed(text);
+  return parser.finish(text.size(), report);
 }
 
+// Reads in blocks rather than mapping the whole file: only a block of the text is in memory at a
+// time, next to the parsed arrays (peak memory matters as much as speed for large files).
 Ratings read_ratings(const std::string& file, const Layout& layout, IdMap& users, IdMap& items,
                      ReadReport* report) {
-  MappedFile mapped(file);
-  return parse_ratings(mapped.view(), file, layout, users, items, report);
+  constexpr size_t kBlock = 4 << 20;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> in(std::fopen(file.c_str(), "rb"), &std::fclose);
+  if (!in) throw DataError(where(file, 0, std::string("cannot open: ") + std::strerror(errno)));
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(file, ec);
+  if (ec || std::filesystem::is_directory(file)) throw DataError(where(file, 0, "not a regular file"));
+  Parser parser(file, layout, users, items);
+  std::string buf(kBlock, '\0');
+  size_t kept = 0, total = 0;
+  bool first = true;
+  for (;;) {
+    const size_t got = std::fread(buf.data() + kept, 1, buf.size() - kept, in.get());
+    if (got == 0 && std::ferror(in.get())) throw DataError(where(file, 0, std::string("cannot read: ") + std::strerror(errno)));
+    total += got;
+    const size_t have = kept + got;
+    const bool eof = got == 0 || total >= size;
+    std::string_view text(buf.data(), have);
+    if (first && have) {  // size the arrays from the first block's mean line length
+      const size_t nl = size_t(std::count(text.begin(), text.end(), '\n'));
+      parser.reserve(size_t(double(size) / double(std::max<size_t>(have, 1)) * double(std::max<size_t>(nl, 1)) * 1.02) + 16);
+      first = false;
+    }
+    const size_t cut = eof ? have : text.rfind('\n') + 1;  // feed whole lines only
+    if (cut == 0 && !eof) buf.resize(buf.size() * 2);   // a line longer than the buffer
+    parser.feed(text.substr(0, cut));
+    kept = have - cut;
+    std::memmove(buf.data(), buf.data() + cut, kept);
+    if (eof && kept == 0) break;
+  }
+  return parser.finish(total, report);
 }
 
 }  // namespace mfrec

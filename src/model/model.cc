@@ -11,15 +11,18 @@ bool SeenItems::contains(uint32_t u, uint32_t i) const {
   return u + 1 < offsets.size() && std::binary_search(begin(u), end(u), i);
 }
 
-SeenItems SeenItems::from(const Ratings& train, size_t n_users) {
+SeenItems SeenItems::from(const Ratings& train, const Ratings& more, size_t n_users) {
   SeenItems s;
   s.offsets.assign(n_users + 1, 0);
-  for (uint32_t u : train.user) ++s.offsets[u + 1];
+  for (const Ratings* r : {&train, &more})
+    for (uint32_t u : r->user) ++s.offsets[u + 1];
   for (size_t u = 0; u < n_users; ++u) s.offsets[u + 1] += s.offsets[u];
-  s.items.resize(train.size());
+  s.items.resize(s.offsets.back());
   std::vector<uint64_t> fill(s.offsets.begin(), s.offsets.end() - 1);
-  for (size_t k = 0; k < train.size(); ++k) s.items[fill[train.user[k]]++] = train.item[k];
-  for (size_t u = 0; u < n_users; ++u) std::sort(s.items.begin() + ptrdiff_t(s.offsets[u]), s.items.begin() + ptrdiff_t(s.offsets[u + 1]));
+  for (const Ratings* r : {&train, &more})
+    for (size_t k = 0; k < r->size(); ++k) s.items[fill[r->user[k]]++] = r->item[k];
+  for (size_t u = 0; u < n_users; ++u)
+    std::sort(s.items.begin() + ptrdiff_t(s.offsets[u]), s.items.begin() + ptrdiff_t(s.offsets[u + 1]));
   return s;
 }
 

@@ -35,18 +35,81 @@ void check_ratio(double ratio, const char* name) {
   if (!(ratio >= 0 && ratio < 1)) throw UsageError(std::string("--") + name + " must be in [0, 1)");
 }
 
-// Holds val_ratio of the train rows out at random; both parts keep file order.
-Split finish(const Ratings& all, std::vector<uint32_t> train, const Ratings& test, const SplitOptions& o) {
+// Which rows go where; each list in file order.
+struct Rows {
+  std::vector<uint32_t> train, val, test;
+};
+
+// Holds val_ratio of the train rows out at random.
+void hold_out_validation(Rows& rows, const SplitOptions& o) {
   check_ratio(o.val_ratio, "val_ratio");
-  Random rng(o.seed ^ 0x5eedfa11ull);
-  std::vector<uint32_t> order = train;
-  rng.shuffle(order);
-  const size_t n_val = size_t(double(order.size()) * o.val_ratio);
-  std::vector<uint32_t> val(order.end() - ptrdiff_t(n_val), order.end());
-  order.resize(order.size() - n_val);
-  std::sort(order.begin(), order.end());
-  std::sort(val.begin(), val.end());
-  return Split{all.select(order), all.select(val), test};
+  std::sort(rows.train.begin(), rows.train.end());  // the shuffle starts from file order
+  Random(o.seed ^ 0x5eedfa11ull).shuffle(rows.train);
+  const size_t n_val = size_t(double(rows.train.size()) * o.val_ratio);
+  rows.val.assign(rows.train.end() - ptrdiff_t(n_val), rows.train.end());
+  rows.train.resize(rows.train.size() - n_val);
+  for (auto* v : {&rows.train, &rows.val, &rows.test}) std::sort(v->begin(), v->end());
+}
+
+template <typename T>
+void gather(const std::vector<T>& from, const std::vector<uint32_t>& rows, std::vector<T>& to) {
+  to.resize(rows.size());
+  for (size_t k = 0; k < rows.size(); ++k) to[k] = from[rows[k]];
+}
+
+// Copies the rows into the three parts, one column at a time. With `owned` (== &all), each column of
+// `all` is freed as soon as it is copied: the peak is one copy plus one column, not two copies.
+Split materialize(const Ratings& all, const Rows& rows, Ratings* owned) {
+  Split s;
+  auto column = [&](auto member) {
+    gather(all.*member, rows.train, s.train.*member);
+    gather(all.*member, rows.val, s.val.*member);
+    gather(all.*member, rows.test, s.test.*member);
+    if (owned) std::remove_reference_t<decltype(owned->*member)>().swap(owned->*member);  // frees it
+  };
+  column(&Ratings::user);
+  column(&Ratings::item);
+  column(&Ratings::value);
+  if (all.has_time()) column(&Ratings::time);
+  return s;
+}
+
+Rows assign(const Ratings& all, const SplitOptions& o) {
+  Rows rows;
+  switch (o.kind) {
+    case SplitKind::temporal:
+      if (!all.has_time()) throw UsageError("--split temporal needs timestamps, and this data has none (use --split random)");
+      [[fallthrough]];
+    case SplitKind::fileorder:
+      check_ratio(o.test_ratio, "test_ratio");
+      per_user_cut(all, o.test_ratio, o.kind == SplitKind::temporal, rows.train, rows.test);
+      break;
+    case SplitKind::random: {
+      check_ratio(o.test_ratio, "test_ratio");
+      std::vector<uint32_t> order(all.size());
+      std::iota(order.begin(), order.end(), 0u);
+      Random(o.seed).shuffle(order);
+      const size_t n_test = size_t(std::llround(double(all.size()) * o.test_ratio));
+      rows.test.assign(order.begin(), order.begin() + ptrdiff_t(n_test));
+      rows.train.assign(order.begin() + ptrdiff_t(n_test), order.end());
+      break;
+    }
+    case SplitKind::kfold: {
+      if (o.folds < 2 || o.fold < 0 || o.fold >= o.folds) throw UsageError("--folds must be >= 2 and the fold below it");
+      std::vector<uint32_t> order(all.size());
+      std::iota(order.begin(), order.end(), 0u);
+      Random(o.seed).shuffle(order);
+      const size_t lo = all.size() * size_t(o.fold) / size_t(o.folds), hi = all.size() * size_t(o.fold + 1) / size_t(o.folds);
+      rows.test.assign(order.begin() + ptrdiff_t(lo), order.begin() + ptrdiff_t(hi));
+      rows.train.assign(order.begin(), order.begin() + ptrdiff_t(lo));
+      rows.train.insert(rows.train.end(), order.begin() + ptrdiff_t(hi), order.end());
+      break;
+    }
+    case SplitKind::files:
+      throw UsageError("--split files needs --train and --test files");
+  }
+  hold_out_validation(rows, o);
+  return rows;
 }
 
 }  // namespace
@@ -66,48 +129,22 @@ const char* split_name(SplitKind kind) {
 }
 
 Split make_split(const Ratings& all, const SplitOptions& o) {
-  std::vector<uint32_t> train, test;
-  switch (o.kind) {
-    case SplitKind::temporal:
-      if (!all.has_time()) throw UsageError("--split temporal needs timestamps, and this data has none (use --split random)");
-      [[fallthrough]];
-    case SplitKind::fileorder:
-      check_ratio(o.test_ratio, "test_ratio");
-      per_user_cut(all, o.test_ratio, o.kind == SplitKind::temporal, train, test);
-      break;
-    case SplitKind::random: {
-      check_ratio(o.test_ratio, "test_ratio");
-      std::vector<uint32_t> order(all.size());
-      std::iota(order.begin(), order.end(), 0u);
-      Random(o.seed).shuffle(order);
-      const size_t n_test = size_t(std::llround(double(all.size()) * o.test_ratio));
-      test.assign(order.begin(), order.begin() + ptrdiff_t(n_test));
-      train.assign(order.begin() + ptrdiff_t(n_test), order.end());
-      break;
-    }
-    case SplitKind::kfold: {
-      if (o.folds < 2 || o.fold < 0 || o.fold >= o.folds) throw UsageError("--folds must be >= 2 and the fold below it");
-      std::vector<uint32_t> order(all.size());
-      std::iota(order.begin(), order.end(), 0u);
-      Random(o.seed).shuffle(order);
-      const size_t lo = all.size() * size_t(o.fold) / size_t(o.folds), hi = all.size() * size_t(o.fold + 1) / size_t(o.folds);
-      test.assign(order.begin() + ptrdiff_t(lo), order.begin() + ptrdiff_t(hi));
-      train.assign(order.begin(), order.begin() + ptrdiff_t(lo));
-      train.insert(train.end(), order.begin() + ptrdiff_t(hi), order.end());
-      break;
-    }
-    case SplitKind::files:
-      throw UsageError("--split files needs --train and --test files");
-  }
-  std::sort(train.begin(), train.end());
-  std::sort(test.begin(), test.end());
-  return finish(all, std::move(train), all.select(test), o);
+  return materialize(all, assign(all, o), nullptr);
+}
+
+Split make_split(Ratings&& all, const SplitOptions& o) {
+  const Rows rows = assign(all, o);
+  return materialize(all, rows, &all);
 }
 
 Split split_given(const Ratings& train, const Ratings& test, const SplitOptions& o) {
-  std::vector<uint32_t> rows(train.size());
-  std::iota(rows.begin(), rows.end(), 0u);
-  return finish(train, std::move(rows), test, o);
+  Rows rows;
+  rows.train.resize(train.size());
+  std::iota(rows.train.begin(), rows.train.end(), 0u);
+  hold_out_validation(rows, o);
+  Split s = materialize(train, rows, nullptr);
+  s.test = test;
+  return s;
 }
 
 }  // namespace mfrec

@@ -27,16 +27,6 @@ void carry_over(const Model& from, Model& to) {
   }
 }
 
-Ratings concat(const Ratings& a, const Ratings& b) {
-  Ratings out = a;
-  out.user.insert(out.user.end(), b.user.begin(), b.user.end());
-  out.item.insert(out.item.end(), b.item.begin(), b.item.end());
-  out.value.insert(out.value.end(), b.value.begin(), b.value.end());
-  if (a.has_time() && b.has_time()) out.time.insert(out.time.end(), b.time.begin(), b.time.end());
-  else out.time.clear();
-  return out;
-}
-
 }  // namespace
 
 Model fit(const Dataset& data, const Split& split, const TrainOptions& o, FitResult& result,
@@ -59,7 +49,7 @@ Model fit(const Dataset& data, const Split& split, const TrainOptions& o, FitRes
   result.train = train(m, split.train, split.val, o, on_epoch);
   m.zero_unseen(split.train);
   // What each user rated in training (validation included): never recommended back.
-  m.seen = SeenItems::from(split.val.size() ? concat(split.train, split.val) : split.train, m.n_users());
+  m.seen = SeenItems::from(split.train, split.val, m.n_users());
   result.val = evaluate(m, split.val);
   result.test = evaluate(m, split.test);
   m.meta["options"] = o.to_json();
