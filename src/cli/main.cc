@@ -17,6 +17,10 @@ int main(int argc, char** argv) {
   add_train(app);
   add_eval(app);
   add_synth(app);
+  add_recommend(app);
+  add_similar(app);
+  add_export(app);
+  add_serve(app);
   try {
     std::vector<std::string> args = expand_config(argc, argv);  // --config FILE -> options
     std::reverse(args.begin(), args.end());
