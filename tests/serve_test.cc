@@ -270,6 +270,12 @@ TEST(ServeOptionsTest, RejectsBadValues) {
   o.threads = 0;
   EXPECT_THROW(o.validate(), UsageError);
   o.threads = 2;
+  // A port that is taken: a clear error, not a crash.
+  Server first(o);
+  first.start();
+  o.port = first.port();
+  Server second(o);
+  EXPECT_THROW(second.start(), UsageError);
   o.model_path = "/nonexistent/model.mfrec";
   EXPECT_THROW(Server{o}, DataError);
 }

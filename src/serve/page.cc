@@ -31,7 +31,8 @@ constexpr std::string_view kPage = R"PAGE(<!doctype html>
   .genre { font-size: 11px; color: #334155; background: #eef2ff; border-radius: 999px; padding: 1px 8px; }
   .stars { white-space: nowrap; }
   .star { border: 0; background: none; cursor: pointer; font-size: 20px; line-height: 1; padding: 0 1px; color: #cbd5e1; }
-  .star.on, .star:hover { color: var(--star); }
+  .star.on, .stars:hover .star { color: var(--star); }
+  .stars .star:hover ~ .star { color: #cbd5e1; }
   .score { font-variant-numeric: tabular-nums; color: var(--muted); font-size: 13px; white-space: nowrap; }
   .rank { color: var(--muted); width: 2em; display: inline-block; }
   .remove { border: 1px solid var(--line); background: #fff; border-radius: 6px; cursor: pointer; color: var(--muted); }
@@ -171,7 +172,7 @@ async function refreshRecs() {
   status.className = "";
   if (!ratings.size) {
     renderRecs([]);
-    status.textContent = "";
+    status.textContent = "Recommendations appear here once you rate a movie.";
     return;
   }
   status.textContent = "updating\u2026";
@@ -210,6 +211,7 @@ api("/healthz").then((h) => {
 }).catch((e) => { document.getElementById("model-info").textContent = "model unavailable: " + e.message; });
 search("");
 renderMine();
+refreshRecs();
 </script>
 </body>
 </html>

@@ -345,6 +345,12 @@ Server::Server(ServeOptions options) : state_(std::make_unique<State>(std::move(
   s.http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   s.http.set_payload_max_length(s.o.max_body);
   s.http.set_tcp_nodelay(true);
+  // httplib's default also sets SO_REUSEPORT, which lets a second server bind the same port and
+  // silently take half the connections: keep SO_REUSEADDR (quick restarts) only.
+  s.http.set_socket_options([](socket_t sock) {
+    const int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   s.http.set_keep_alive_max_count(100000);
   s.http.set_keep_alive_timeout(5);
   s.http.set_read_timeout(5);
