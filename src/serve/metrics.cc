@@ -13,7 +13,7 @@ Route route_of(std::string_view path) {
   if (path == "/v1/reload") return Route::reload;
   if (path == "/healthz") return Route::healthz;
   if (path == "/metrics") return Route::metrics;
-  if (path == "/" || path == "/index.html") return Route::page;
+  if (path == "/") return Route::page;
   return Route::other;  // unknown paths share one label, so that scanners cannot grow the series
 }
 
