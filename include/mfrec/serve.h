@@ -28,7 +28,7 @@ struct ServeOptions {
   std::string model_path;
   std::string host = "127.0.0.1";  // loopback unless told otherwise
   int port = 8080;                 // 0: any free port (see Server::port)
-  unsigned threads = 64;           // HTTP worker threads: each serves one keep-alive connection at a time
+  unsigned threads = 128;          // HTTP worker threads: each serves one keep-alive connection at a time
   size_t max_body = 64 * 1024;     // bytes; larger bodies get 413
   size_t max_k = 1000;             // k (and limit) above this get 422
   void validate() const;           // throws UsageError

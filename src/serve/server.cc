@@ -100,6 +100,13 @@ void append_items(fmt::memory_buffer& b, const ServingModel& m, const std::vecto
   b.push_back(']');
 }
 
+// httplib listens with a backlog of 5 (fixed when the library was built): a burst of new
+// connections overflows it and waits for the kernel's SYN retry, a second or more. Listening again
+// on the bound socket raises the backlog.
+struct HttpServer : httplib::Server {
+  void raise_backlog(int backlog) const { ::listen(svr_sock_, backlog); }
+};
+
 thread_local Clock::time_point t_request_start{};  // set when routing begins, read by the logger
 
 }  // namespace
@@ -113,7 +120,7 @@ void ServeOptions::validate() const {
 
 struct Server::State {
   ServeOptions o;
-  httplib::Server http;
+  HttpServer http;
   std::atomic<std::shared_ptr<const ServingModel>> current;
   std::mutex reload_mutex;
   std::atomic<uint64_t> reloads{0}, reload_failures{0};
@@ -351,7 +358,9 @@ Server::Server(ServeOptions options) : state_(std::make_unique<State>(std::move(
     const int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
-  s.http.set_keep_alive_max_count(100000);
+  // Each worker serves one connection at a time: a connection closes after 1000 requests so that
+  // connections beyond --threads get their turn instead of starving.
+  s.http.set_keep_alive_max_count(1000);
   s.http.set_keep_alive_timeout(5);
   s.http.set_read_timeout(5);
   s.http.set_write_timeout(5);
@@ -366,6 +375,7 @@ void Server::start() {
   const bool bound = s.o.port == 0 ? (s.port = s.http.bind_to_any_port(s.o.host)) > 0
                                    : s.http.bind_to_port(s.o.host, s.o.port) && (s.port = s.o.port) > 0;
   if (!bound) throw UsageError(fmt::format("cannot listen on {}:{} (in use, or not an address of this machine)", s.o.host, s.o.port));
+  s.http.raise_backlog(SOMAXCONN);
   s.thread = std::thread([&s] { s.http.listen_after_bind(); });
   while (!s.http.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
