@@ -5,7 +5,7 @@
 # server's own /metrics counted, then stops the server.
 #
 #   scripts/bench_http.sh [--model FILE | --data_path DIR] [--mfrec BIN] [--port N] [--duration 10s]
-#                         [--connections 32] [--wrk_threads 2] [--server_threads 64] [--no_reload]
+#                         [--connections 32] [--wrk_threads 2] [--server_threads 128] [--no_reload]
 #
 # Without --model a model is trained first (20 epochs) on --data_path, or on the generated
 # MovieLens-1M-shaped data set when no --data_path is given.
@@ -13,7 +13,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
-mfrec="" model="" data_path="" port=18431 duration=10s connections=32 wrk_threads=2 server_threads=64 reload=1
+mfrec="" model="" data_path="" port=18431 duration=10s connections=32 wrk_threads=2 server_threads=128 reload=1
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --mfrec) mfrec="$2"; shift 2 ;;
