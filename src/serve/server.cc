@@ -1,5 +1,7 @@
 // The HTTP routes of `mfrec serve` (see mfrec/serve.h), the error mapping, metrics and reload.
 #include <httplib.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <charconv>
@@ -11,6 +13,7 @@
 
 #include "mfrec/error.h"
 #include "mfrec/serve.h"
+#include "serve/http_util.h"
 #include "serve/json_out.h"
 #include "serve/metrics.h"
 #include "serve/serving_model.h"
@@ -20,85 +23,8 @@ namespace {
 
 using httplib::Request;
 using httplib::Response;
-using serve::ServingModel;
+using namespace serve;
 using Clock = std::chrono::steady_clock;
-
-// A request that cannot be answered: its status and message become the JSON error.
-struct HttpError : std::runtime_error {
-  int status;
-  HttpError(int s, const std::string& what) : std::runtime_error(what), status(s) {}
-};
-
-const char* reason(int status) {
-  switch (status) {
-    case 400: return "bad request";
-    case 404: return "not found";
-    case 405: return "method not allowed";
-    case 413: return "request body too large";
-    case 422: return "value out of range";
-    default: return "internal error";
-  }
-}
-
-void send_error(Response& res, int status, std::string_view message) {
-  res.status = status;
-  res.set_content(fmt::format("{{\"error\":{{\"status\":{},\"message\":{}}}}}\n", status, serve::json_string(message)),
-                  "application/json");
-}
-
-void send_json(Response& res, fmt::memory_buffer& body) {
-  body.append(std::string_view("}\n"));
-  res.set_content(body.data(), body.size(), "application/json");
-}
-
-std::string_view param(const Request& req, const char* name) {
-  auto it = req.params.find(name);
-  if (it == req.params.end() || it->second.empty()) throw HttpError(400, fmt::format("missing parameter '{}'", name));
-  return it->second;
-}
-
-// An integer parameter (or body field) in [lo, hi]: 400 when not an integer, 422 when out of range.
-size_t bounded(std::string_view text, const char* name, size_t lo, size_t hi) {
-  long long v = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size())
-    throw HttpError(ec == std::errc::result_out_of_range ? 422 : 400, fmt::format("'{}' must be an integer", name));
-  if (v < (long long)lo || v > (long long)hi) throw HttpError(422, fmt::format("'{}' must be between {} and {}", name, lo, hi));
-  return size_t(v);
-}
-
-size_t int_param(const Request& req, const char* name, size_t fallback, size_t lo, size_t hi) {
-  auto it = req.params.find(name);
-  return it == req.params.end() ? fallback : bounded(it->second, name, lo, hi);
-}
-
-bool flag_param(const Request& req, const char* name) {
-  auto it = req.params.find(name);
-  if (it == req.params.end()) return false;
-  const std::string& v = it->second;
-  if (v.empty() || v == "1" || v == "true" || v == "yes") return true;
-  if (v == "0" || v == "false" || v == "no") return false;
-  throw HttpError(400, fmt::format("'{}' must be 1 or 0", name));
-}
-
-uint32_t find_id(const IdMap& ids, std::string_view id, const char* what) {
-  if (auto index = ids.find(id)) return *index;
-  throw HttpError(404, fmt::format("unknown {} '{}'", what, id));
-}
-
-// "items":[{...,"score":4.1234},...] for a list of items.
-void append_items(fmt::memory_buffer& b, const ServingModel& m, const std::vector<Scored>& list, std::string_view key) {
-  b.append(std::string_view(",\"items\":["));
-  for (size_t r = 0; r < list.size(); ++r) {
-    if (r) b.push_back(',');
-    b.push_back('{');
-    b.append(m.item_json[list[r].index]);
-    fmt::format_to(std::back_inserter(b), ",\"{}\":", key);
-    serve::append_json_number(b, list[r].score);
-    b.push_back('}');
-  }
-  b.push_back(']');
-}
 
 // httplib listens with a backlog of 5 (fixed when the library was built): a burst of new
 // connections overflows it and waits for the kernel's SYN retry, a second or more. Listening again
@@ -151,12 +77,24 @@ struct Server::State {
   uint64_t reload() {
     std::lock_guard lock(reload_mutex);  // one reload at a time; requests never wait for it
     const uint64_t next = current.load()->version + 1;
-    try {
-      current.store(ServingModel::load(o.model_path, next));
-    } catch (...) {
+    // Loading is background work: a thread of its own at a lower priority, so that the requests
+    // being served keep the cores first.
+    std::shared_ptr<const ServingModel> fresh;
+    std::exception_ptr failure;
+    std::thread loader([&] {
+      ::setpriority(PRIO_PROCESS, ::gettid(), 10);
+      try {
+        fresh = ServingModel::load(o.model_path, next);
+      } catch (...) {
+        failure = std::current_exception();
+      }
+    });
+    loader.join();
+    if (failure) {
       ++reload_failures;
-      throw;
+      std::rethrow_exception(failure);
     }
+    current.store(std::move(fresh));
     ++reloads;
     return next;
   }
