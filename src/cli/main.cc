@@ -18,6 +18,10 @@ int main(int argc, char** argv) {
   add_eval(app);
   add_synth(app);
   add_tune(app);
+  add_recommend(app);
+  add_similar(app);
+  add_export(app);
+  add_serve(app);
   try {
     std::vector<std::string> args = expand_config(argc, argv);  // --config FILE -> options
     std::reverse(args.begin(), args.end());

@@ -1,5 +1,6 @@
 // Top-k selection and the top-k items of one user.
 #include <algorithm>
+#include <cmath>
 
 #include "mfrec/error.h"
 #include "recommend/recommender.h"
@@ -20,22 +21,40 @@ std::vector<Scored> select_top_k(const float* scores, size_t n, size_t k, std::s
   heap.reserve(std::min(k, n));
   const uint32_t* next_skip = skip.data();
   const uint32_t* const skip_end = skip.data() + skip.size();
-  for (size_t i = 0; i < n; ++i) {
-    if (next_skip != skip_end && *next_skip == i) {
-      ++next_skip;
-      continue;
-    }
-    const Scored c{uint32_t(i), scores[i]};
-    if (!(c.score == c.score)) continue;  // NaN
-    if (heap.size() < k) {
-      heap.push_back(c);
-      std::push_heap(heap.begin(), heap.end(), better);
-    } else if (c.score > heap.front().score) {  // equal scores lose: their index is higher
-      std::pop_heap(heap.begin(), heap.end(), better);
-      heap.back() = c;
-      std::push_heap(heap.begin(), heap.end(), better);
-    }
+  auto skipped = [&](size_t i) {  // i only grows, so the sorted skip list is walked once
+    while (next_skip != skip_end && *next_skip < i) ++next_skip;
+    return next_skip != skip_end && *next_skip == i;
+  };
+  size_t i = 0;
+  for (; i < n && heap.size() < k; ++i) {  // filling: the first k that qualify
+    if (std::isnan(scores[i]) || skipped(i)) continue;
+    heap.push_back({uint32_t(i), scores[i]});
+    std::push_heap(heap.begin(), heap.end(), better);
   }
+  if (heap.size() < k) {
+    std::sort_heap(heap.begin(), heap.end(), better);
+    return heap;
+  }
+  // Then only a score above the k-th best can enter (an equal one loses: its index is higher).
+  // Most blocks hold none: test a block at a time with a loop the compiler vectorizes.
+  float threshold = heap.front().score;
+  auto offer = [&](size_t j) {
+    if (!(scores[j] > threshold) || skipped(j)) return;
+    std::pop_heap(heap.begin(), heap.end(), better);
+    heap.back() = {uint32_t(j), scores[j]};
+    std::push_heap(heap.begin(), heap.end(), better);
+    threshold = heap.front().score;
+  };
+  constexpr size_t kBlock = 32;
+  for (; i < n && i % kBlock; ++i) offer(i);
+  for (; i + kBlock <= n; i += kBlock) {
+    int any = 0;
+#pragma omp simd reduction(| : any)
+    for (size_t j = i; j < i + kBlock; ++j) any |= scores[j] > threshold;
+    if (any)
+      for (size_t j = i; j < i + kBlock; ++j) offer(j);
+  }
+  for (; i < n; ++i) offer(i);
   std::sort_heap(heap.begin(), heap.end(), better);
   return heap;
 }

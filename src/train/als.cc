@@ -1,8 +1,175 @@
+// Alternating least squares with biases, weighted-lambda regularisation (ALS-WR: Zhou, Wilkinson,
+// Schreiber, Pan, "Large-scale Parallel Collaborative Filtering for the Netflix Prize", 2008).
+//
+// The objective, over the training ratings (u, i, r) with mu_u the user's mean (0 for `plain`):
+//   sum (r - mu_u - b_u - b_i - p_u.q_i)^2 + lambda sum_u n_u |p_u|^2 + lambda sum_i n_i |q_i|^2
+//                                          + lambda_b sum_u n_u b_u^2 + lambda_b sum_i n_i b_i^2
+// with lambda = --reg, lambda_b = --reg_bias (default: --reg), n_u and n_i the rating counts. An epoch
+// (a sweep) solves every user row with the items fixed, then every item row with the users fixed.
+// With the other side fixed the objective is a separate least-squares problem per row: for user u,
+// x = [p_u; b_u], the features of rating (u, i) are [q_i; 1] and the target is r - mu_u - b_i, so
+//   (X^T X + diag(lambda n_u, ..., lambda n_u, lambda_b n_u)) x = X^T y,
+// a (dim + 1) x (dim + 1) symmetric positive definite system solved by Cholesky (Eigen's LLT); items
+// alike. Each row solve is exact, so the objective never increases from one sweep to the next (up to
+// rounding; with bf16 or fp16 storage the written rows are rounded to nearest). Rows without ratings
+// are left as they are. The Gram matrix X^T X is one symmetric rank-m update of the gathered features
+// (Eigen's rankUpdate, a SYRK), in chunks so that the gather buffer stays small.
+#include <omp.h>
+
+#include <Eigen/Cholesky>
+#include <Eigen/Core>
+#include <algorithm>
+#include <cmath>
+
 #include "mfrec/error.h"
+#include "model/kernels.h"
 #include "train/engine.h"
 
 namespace mfrec {
-std::unique_ptr<Engine> make_als(Model&, const Ratings&, const TrainOptions&) {
-  throw UsageError("--optimizer als is not built yet");
+namespace {
+
+// The training ratings of one side as compressed rows: for row r, the other side's index and the
+// rating less the user's mean.
+struct Rows {
+  std::vector<uint64_t> offsets;
+  std::vector<uint32_t> other;
+  std::vector<float> target;
+  size_t count(size_t r) const { return offsets[r + 1] - offsets[r]; }
+};
+
+Rows group(const Ratings& train, const std::vector<float>& user_mean, size_t n_rows, bool by_user) {
+  Rows g;
+  g.offsets.assign(n_rows + 1, 0);
+  const auto& key = by_user ? train.user : train.item;
+  const auto& other = by_user ? train.item : train.user;
+  for (uint32_t r : key) ++g.offsets[r + 1];
+  for (size_t r = 0; r < n_rows; ++r) g.offsets[r + 1] += g.offsets[r];
+  std::vector<uint64_t> fill(g.offsets.begin(), g.offsets.end() - 1);
+  g.other.resize(train.size());
+  g.target.resize(train.size());
+  for (size_t k = 0; k < train.size(); ++k) {
+    const uint64_t at = fill[key[k]]++;
+    g.other[at] = other[k];
+    g.target[at] = train.value[k] - user_mean[train.user[k]];
+  }
+  return g;
 }
+
+using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic>;  // column-major
+using Vector = Eigen::Matrix<float, Eigen::Dynamic, 1>;
+
+class AlsEngine final : public Engine {
+ public:
+  AlsEngine(Model& model, const Ratings& train, const TrainOptions& o)
+      : Engine(model), o_(o), threads_(int(o.thread_count())), biased_(model.kind == ModelKind::biased),
+        by_user_(group(train, model.user_mean, model.n_users(), true)),
+        by_item_(group(train, model.user_mean, model.n_items(), false)), n_(train.size()) {
+    if (model.dim != o.dim) throw UsageError("als: the model's dim differs from the options'");
+  }
+
+  // One sweep: users, then items. Returns the mean squared training error after the sweep (with
+  // the parameters it leaves), not during it as the SGD engines do.
+  double run_epoch(uint32_t) override {
+    solve_side(by_user_, model_.Q, model_.item_bias, model_.P, model_.user_bias);
+    solve_side(by_item_, model_.P, model_.user_bias, model_.Q, model_.item_bias);
+    return n_ ? training_sse() / double(n_) : 0.0;
+  }
+
+ private:
+  int width() const { return int(o_.dim) + (biased_ ? 1 : 0); }
+
+  // The fixed side in fp32, one column per row, with a 1 below the factors for the bias.
+  Matrix features(const FactorMatrix& fixed) const {
+    const int k = int(o_.dim), w = width();
+    Matrix F(w, Eigen::Index(fixed.rows()));
+#pragma omp parallel for num_threads(threads_) schedule(static)
+    for (Eigen::Index j = 0; j < F.cols(); ++j) {
+      fixed.read_row(size_t(j), F.col(j).data());
+      if (biased_) F(k, j) = 1.0f;
+    }
+    return F;
+  }
+
+  void solve_side(const Rows& rows, const FactorMatrix& fixed, const std::vector<float>& fixed_bias,
+                  FactorMatrix& out, std::vector<float>& out_bias) {
+    const Matrix F = features(fixed);
+    const int k = int(o_.dim), w = width();
+    const float lambda = o_.reg, lambda_b = o_.bias_reg();
+    const size_t n_rows = rows.offsets.size() - 1;
+    constexpr Eigen::Index kChunk = 256;  // ratings gathered per rank update
+#pragma omp parallel num_threads(threads_)
+    {
+      Matrix X(w, kChunk), A(w, w);
+      Vector y(kChunk), b(w), x(w);
+      Eigen::LLT<Matrix> llt(w);
+#pragma omp for schedule(dynamic, 16)
+      for (size_t r = 0; r < n_rows; ++r) {
+        const uint64_t begin = rows.offsets[r], end = rows.offsets[r + 1];
+        if (begin == end) continue;  // no ratings: nothing to fit
+        A.setZero();
+        b.setZero();
+        for (uint64_t at = begin; at < end; at += uint64_t(kChunk)) {
+          const Eigen::Index m = Eigen::Index(std::min<uint64_t>(kChunk, end - at));
+          for (Eigen::Index t = 0; t < m; ++t) {
+            const uint32_t j = rows.other[at + uint64_t(t)];
+            X.col(t) = F.col(j);
+            y[t] = rows.target[at + uint64_t(t)] - (biased_ ? fixed_bias[j] : 0.0f);
+          }
+          A.selfadjointView<Eigen::Lower>().rankUpdate(X.leftCols(m));
+          b.noalias() += X.leftCols(m) * y.head(m);
+        }
+        const float n = float(end - begin);
+        A.diagonal().head(k).array() += lambda * n;
+        if (biased_) A(k, k) += lambda_b * n;
+        llt.compute(A);  // reads the lower triangle
+        if (llt.info() != Eigen::Success) {
+          // Only when lambda is 0 and the row has fewer ratings than unknowns: a minimal ridge.
+          A.diagonal().array() += 1e-4f * (1.0f + A.diagonal().cwiseAbs().maxCoeff());
+          llt.compute(A);
+        }
+        x = llt.solve(b);
+        out.write_row(r, x.data());
+        if (biased_) out_bias[r] = x[k];
+      }
+    }
+  }
+
+  double training_sse() const {
+    const Matrix Q = features(model_.Q);
+    const int k = int(o_.dim);
+    const size_t n_users = by_user_.offsets.size() - 1;
+    double sse = 0;
+#pragma omp parallel num_threads(threads_) reduction(+ : sse)
+    {
+      Vector p(k);
+#pragma omp for schedule(dynamic, 64)
+      for (size_t u = 0; u < n_users; ++u) {
+        if (!by_user_.count(u)) continue;
+        model_.P.read_row(u, p.data());
+        const float bu = biased_ ? model_.user_bias[u] : 0.0f;
+        for (uint64_t at = by_user_.offsets[u]; at < by_user_.offsets[u + 1]; ++at) {
+          const uint32_t i = by_user_.other[at];
+          float pred = kernels::dot(p.data(), Q.col(i).data(), uint32_t(k));
+          if (biased_) pred += bu + model_.item_bias[i];
+          const double e = double(pred) - by_user_.target[at];
+          sse += e * e;
+        }
+      }
+    }
+    return sse;
+  }
+
+  TrainOptions o_;
+  int threads_;
+  bool biased_;
+  Rows by_user_, by_item_;
+  size_t n_;
+};
+
+}  // namespace
+
+std::unique_ptr<Engine> make_als(Model& model, const Ratings& train, const TrainOptions& o) {
+  return std::make_unique<AlsEngine>(model, train, o);
+}
+
 }  // namespace mfrec

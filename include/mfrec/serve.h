@@ -1,0 +1,64 @@
+#pragma once
+// `mfrec serve`: the model over HTTP/JSON (cpp-httplib), with a web page at `/`.
+//
+//   GET  /v1/recommend?user=ID&k=10[&include_seen=1]   top-k for a known user
+//   GET  /v1/similar?item=ID&k=10  (or ?user=ID)       cosine neighbours
+//   GET  /v1/predict?user=ID&item=ID                   one rating (unknown ids: Model::predict_any)
+//   POST /v1/foldin  {"ratings":[{"item":"1193","rating":5}],"k":10}   top-k for a new user
+//   GET  /v1/items?q=toy[&limit=20]                    title search, most rated first
+//   POST /v1/reload                                    load the checkpoint again and swap it in
+//   GET  /healthz, GET /metrics (Prometheus text), GET / (the page)
+//
+// Errors are JSON, {"error":{"status":404,"message":"..."}}: 400 malformed request, 404 unknown id
+// or route, 405 wrong method, 413 body too large, 422 a value out of range (k, limit, rating), 500
+// a failed reload (the old model keeps serving).
+//
+// Reload is atomic: the serving model is a std::shared_ptr swapped atomically; a request holds the
+// one it started with until it has answered, so requests in flight finish on the old model.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "mfrec/recommend.h"
+
+namespace mfrec {
+
+struct ServeOptions {
+  std::string model_path;
+  std::string host = "127.0.0.1";  // loopback unless told otherwise
+  int port = 8080;                 // 0: any free port (see Server::port)
+  unsigned threads = 128;          // HTTP worker threads: each serves one keep-alive connection at a time
+  size_t max_body = 64 * 1024;     // bytes; larger bodies get 413
+  size_t max_k = 1000;             // k (and limit) above this get 422
+  void validate() const;           // throws UsageError
+};
+
+class Server {
+ public:
+  explicit Server(ServeOptions options);  // loads the model: throws DataError
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds (throws UsageError when the address cannot be bound) and serves on a background thread;
+  // returns once connections are accepted.
+  void start();
+  void stop();     // stops accepting, finishes the requests in flight, joins
+  int port() const;  // the bound port (after start)
+
+  // Loads the checkpoint at options.model_path again and swaps it in; returns the new version.
+  // Throws DataError when it cannot be loaded, and the old model keeps serving.
+  uint64_t reload();
+  uint64_t model_version() const;
+  std::shared_ptr<const Recommender> recommender() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// The self-contained web page served at `/`.
+std::string_view page_html();
+
+}  // namespace mfrec

@@ -1,0 +1,62 @@
+// `mfrec serve`: the model over HTTP/JSON with a web page (see mfrec/serve.h). SIGHUP reloads the
+// checkpoint; SIGINT and SIGTERM stop the server after the requests in flight.
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "mfrec/serve.h"
+
+namespace mfrec::cli {
+namespace {
+
+void run(const ServeOptions& o) {
+  // Block the signals in every thread (those started later inherit the mask); this one waits for them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int s : {SIGHUP, SIGINT, SIGTERM}) sigaddset(&signals, s);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  Server server(o);
+  server.start();
+  if (o.host != "127.0.0.1" && o.host != "localhost" && o.host != "::1")
+    fmt::print(stderr, "mfrec serve: warning: listening on {}, not loopback: anyone who can reach it can use it\n", o.host);
+  const auto& m = server.recommender()->model();
+  fmt::print("mfrec serve: listening on http://{}:{}/ ({} users, {} items, model {}, {} threads); "
+             "POST /v1/reload or SIGHUP reloads the model\n",
+             o.host, server.port(), m.n_users(), m.n_items(), o.model_path, o.threads);
+  std::fflush(stdout);
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&signals, &sig) != 0) continue;
+    if (sig != SIGHUP) break;
+    try {
+      const uint64_t version = server.reload();
+      fmt::print("mfrec serve: reloaded {} (model version {})\n", o.model_path, version);
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "mfrec serve: reload failed, the previous model keeps serving: {}\n", e.what());
+    }
+    std::fflush(stdout);
+  }
+  fmt::print("mfrec serve: stopping\n");
+  server.stop();
+}
+
+}  // namespace
+
+void add_serve(CLI::App& app) {
+  auto* cmd = app.add_subcommand("serve", "serve the model over HTTP/JSON, with a web page at /");
+  auto o = std::make_shared<ServeOptions>();
+  cmd->add_option("--model", o->model_path, "model file (model.mfrec)")->required();
+  cmd->add_option("--port", o->port, "TCP port (0: any free port, printed at start)")->capture_default_str();
+  cmd->add_option("--host", o->host, "address to bind (loopback unless told otherwise)")->capture_default_str();
+  cmd->add_option("--threads", o->threads, "HTTP worker threads = connections served at once (keep it above the number of concurrent clients; more wait their turn)")->capture_default_str();
+  cmd->add_option("--max_body", o->max_body, "largest request body in bytes (larger: 413)")->capture_default_str();
+  cmd->add_option("--max_k", o->max_k, "largest k a request may ask for (larger: 422)")->capture_default_str();
+  cmd->callback([o] { run(*o); });
+}
+
+}  // namespace mfrec::cli

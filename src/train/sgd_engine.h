@@ -1,0 +1,17 @@
+#pragma once
+// The SGD engine's internal switch between its two parallel schedules (for tests and benchmarks;
+// make_sgd() picks the default, which the environment variable MFREC_SGD_SCHEDULE=blocks|hogwild
+// overrides for comparisons from the command line).
+#include "train/engine.h"
+
+namespace mfrec {
+
+enum class SgdSchedule {
+  blocks,   // FPSG: the rating grid and the block scheduler (train/block_scheduler.h)
+  hogwild,  // threads take ratings from one shuffled array, no coordination at all
+};
+
+std::unique_ptr<Engine> make_sgd_engine(Model& model, const Ratings& train, const TrainOptions& options,
+                                        SgdSchedule schedule);
+
+}  // namespace mfrec
