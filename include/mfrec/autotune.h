@@ -12,6 +12,7 @@ namespace mfrec {
 
 struct TuneOptions {
   double budget_seconds = 60;
+  size_t max_trials = 0;  // 0: as many as the budget allows
   std::vector<std::string> optimizers{"adam", "sgd", "als"};  // which engines to search
   uint32_t max_dim = 256;
   uint32_t patience = 3;  // early stopping inside each trial

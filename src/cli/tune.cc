@@ -104,6 +104,7 @@ void add_tune(CLI::App& app) {
   cmd->add_option("--budget", args->budget, "time to search: 60s, 5m, 1h")->capture_default_str();
   cmd->add_option("--optimizers", args->optimizers, "engines to search, comma separated")->capture_default_str();
   cmd->add_option("--max_dim", args->tune.max_dim, "largest dim to try")->capture_default_str();
+  cmd->add_option("--trials", args->tune.max_trials, "stop after this many trials (0: when the budget is spent)")->capture_default_str();
   cmd->add_option("--output", args->output, "folder for best.json, tune.log and the best model")->capture_default_str();
   cmd->callback([args] { run(*args); });
 }

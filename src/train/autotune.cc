@@ -83,7 +83,7 @@ std::vector<Trial> autotune(const Dataset& data, const Split& split, const Train
   size_t best = 0;
   double slowest = 0;
   // Stop when the next trial would likely overrun the budget.
-  while (trials.empty() || elapsed() + slowest * 0.8 < t.budget_seconds) {
+  while (trials.empty() || (elapsed() + slowest * 0.8 < t.budget_seconds && (!t.max_trials || trials.size() < t.max_trials))) {
     const double spent = elapsed() / t.budget_seconds;
     const bool explore = trials.size() < 6 || rng.uniform() < 0.3 * (1 - spent);
     TrainOptions o = explore ? random_trial(base, t, rng) : perturb(trials[best], t, rng, 1.0 - 0.9 * spent);
