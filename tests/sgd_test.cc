@@ -3,6 +3,7 @@
 // bf16 storage, the Hogwild schedule.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -76,13 +77,28 @@ TEST(SgdGrid, EveryRatingInExactlyOneBlockOfItsRowAndColumn) {
   ASSERT_EQ(g.samples.size(), samples.size());
   std::vector<int> seen(samples.size(), 0);
   for (uint32_t b = 0; b < g.blocks(); ++b) {
+    const uint32_t r = b / g.side, c = b % g.side;
     for (const Sample* s = g.begin(b); s != g.end(b); ++s) {
-      EXPECT_EQ(g.user_block[s->user], b / g.side);
-      EXPECT_EQ(g.item_block[s->item], b % g.side);
-      ++seen[size_t(s->rating)];  // the rating field carries the sample's index here
+      const Sample& original = samples[size_t(s->rating)];  // the rating field carries the sample's index here
+      ++seen[size_t(s->rating)];
+      EXPECT_EQ(g.user_block[original.user], r);
+      EXPECT_EQ(g.item_block[original.item], c);
+      // Grid rows: renumbered, each block's rows contiguous.
+      EXPECT_EQ(s->user, g.user_index[original.user]);
+      EXPECT_EQ(s->item, g.item_index[original.item]);
+      EXPECT_TRUE(s->user >= g.user_begin[r] && s->user < g.user_begin[r + 1]);
+      EXPECT_TRUE(s->item >= g.item_begin[c] && s->item < g.item_begin[c + 1]);
     }
   }
   for (int c : seen) ASSERT_EQ(c, 1);
+  // The renumbering is a permutation.
+  std::vector<uint32_t> users = g.user_index, items = g.item_index;
+  std::sort(users.begin(), users.end());
+  std::sort(items.begin(), items.end());
+  for (uint32_t u = 0; u < 97; ++u) ASSERT_EQ(users[u], u);
+  for (uint32_t i = 0; i < 61; ++i) ASSERT_EQ(items[i], i);
+  EXPECT_EQ(g.user_begin.back(), 97u);
+  EXPECT_EQ(g.item_begin.back(), 61u);
   // Row and column blocks get about equal numbers of ratings.
   std::vector<size_t> rows(g.side, 0);
   for (uint32_t b = 0; b < g.blocks(); ++b) rows[b / g.side] += g.size(b);

@@ -9,23 +9,28 @@ namespace mfrec {
 namespace {
 
 // Random membership, balanced by ratings: walk a random order of the rows and cut it into `side`
-// runs of about equal rating counts.
-std::vector<uint32_t> cut(const std::vector<uint64_t>& counts, uint32_t side, Random& rng) {
+// runs of about equal rating counts. A row's index in the grid is its place in that order, so each
+// block's rows are contiguous.
+void cut(const std::vector<uint64_t>& counts, uint32_t side, Random& rng, std::vector<uint32_t>& block,
+         std::vector<uint32_t>& index, std::vector<uint32_t>& begin) {
   const size_t n = counts.size();
-  std::vector<uint32_t> order(n), block(n, 0);
+  std::vector<uint32_t> order(n);
   std::iota(order.begin(), order.end(), 0u);
   rng.shuffle(order);
+  block.assign(n, 0);
+  index.assign(n, 0);
+  begin.assign(size_t(side) + 1, uint32_t(n));
+  begin[0] = 0;
   const uint64_t total = std::accumulate(counts.begin(), counts.end(), uint64_t(0));
   uint64_t seen = 0;
-  size_t rows_left = n;
   uint32_t b = 0;
-  for (size_t k = 0; k < n; ++k, --rows_left) {
+  for (size_t k = 0; k < n; ++k) {
     // Move on once this block has its share, but leave at least one row for each block still to come.
-    while (b + 1 < side && (seen * side >= total * (b + 1) || rows_left <= side - 1 - b)) ++b;
+    while (b + 1 < side && (seen * side >= total * (b + 1) || n - k <= side - 1 - b)) begin[++b] = uint32_t(k);
     block[order[k]] = b;
+    index[order[k]] = uint32_t(k);
     seen += counts[order[k]];
   }
-  return block;
 }
 
 }  // namespace
@@ -48,8 +53,8 @@ RatingGrid make_grid(const std::vector<Sample>& samples, size_t n_users, size_t 
   Random rng(seed ^ 0x6a09e667f3bcc908ull);
   std::vector<uint64_t> user_count(n_users, 0), item_count(n_items, 0);
   for (const Sample& s : samples) ++user_count[s.user], ++item_count[s.item];
-  g.user_block = cut(user_count, g.side, rng);
-  g.item_block = cut(item_count, g.side, rng);
+  cut(user_count, g.side, rng, g.user_block, g.user_index, g.user_begin);
+  cut(item_count, g.side, rng, g.item_block, g.item_index, g.item_begin);
   // Counting sort into blocks, then a shuffle inside each block.
   const uint32_t nb = g.blocks();
   g.offsets.assign(size_t(nb) + 1, 0);
@@ -58,7 +63,12 @@ RatingGrid make_grid(const std::vector<Sample>& samples, size_t n_users, size_t 
   for (uint32_t b = 0; b < nb; ++b) g.offsets[b + 1] += g.offsets[b];
   std::vector<uint64_t> fill(g.offsets.begin(), g.offsets.end() - 1);
   g.samples.resize(samples.size());
-  for (const Sample& s : samples) g.samples[fill[block_of(s)]++] = s;
+  for (const Sample& s : samples) {
+    Sample& to = g.samples[fill[block_of(s)]++];
+    to = s;
+    to.user = g.user_index[s.user];
+    to.item = g.item_index[s.item];
+  }
   for (uint32_t b = 0; b < nb; ++b) {
     Sample* first = g.samples.data() + g.offsets[b];
     for (size_t k = g.size(b); k > 1; --k) std::swap(first[k - 1], first[rng.below(k)]);

@@ -20,11 +20,19 @@ namespace mfrec {
 
 // The training ratings bucketed by block: block b = row_block * side + col_block holds
 // samples[offsets[b] .. offsets[b + 1]), stored contiguously and shuffled once.
+//
+// Rows are renumbered so that each block's rows are contiguous: user u is row user_index[u] of the
+// grid, and row block r holds grid rows [user_begin[r], user_begin[r + 1]) (items alike). The
+// samples carry grid row numbers. Engines keep their tables in grid order, so that threads on
+// different blocks never write the same cache line (no false sharing of biases or accumulators)
+// and a block's rows are one stretch of memory.
 struct RatingGrid {
   uint32_t side = 1;
   std::vector<uint32_t> user_block, item_block;  // row block of each user, column block of each item
+  std::vector<uint32_t> user_index, item_index;  // grid row of each user and each item
+  std::vector<uint32_t> user_begin, item_begin;  // side + 1: first grid row of each block
   std::vector<uint64_t> offsets;                  // side * side + 1
-  std::vector<Sample> samples;
+  std::vector<Sample> samples;                    // user and item are grid rows
 
   uint32_t blocks() const { return side * side; }
   size_t size(uint32_t b) const { return offsets[b + 1] - offsets[b]; }
