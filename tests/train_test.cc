@@ -66,6 +66,18 @@ TEST(Train, EarlyStoppingKeepsTheBestEpoch) {
   EXPECT_DOUBLE_EQ(r.train.history[r.train.best_epoch - 1].val_rmse, best);
 }
 
+TEST(Train, KeepLastHoldsTheFinalEpoch) {
+  TrainOptions o;
+  o.epochs = 40, o.batch_size = 16, o.lr = 0.05f, o.reg = 0, o.threads = 1, o.dim = 64;
+  FitResult best, last;
+  fit(fx().data, fx().split, o, best);
+  o.keep_best = false;
+  fit(fx().data, fx().split, o, last);
+  EXPECT_EQ(last.train.best_epoch, 40u);
+  EXPECT_LT(best.train.best_epoch, 40u) << "this setting overfits, so the best epoch comes early";
+  EXPECT_LT(best.val.rmse, last.val.rmse);
+}
+
 TEST(Train, DivergenceStopsWithTheLastGoodParameters) {
   TrainOptions o;
   o.epochs = 5, o.lr = 1e20f, o.threads = 1;

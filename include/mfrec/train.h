@@ -26,6 +26,7 @@ struct TrainOptions {
   float init_std = 0.05f;
   float beta1 = 0.9f, beta2 = 0.999f, eps = 1e-7f;
   uint32_t patience = 0;   // stop after this many epochs without a better validation RMSE (0: never)
+  bool keep_best = true;   // keep the best validation epoch's parameters (false: the last epoch's)
   uint32_t threads = 0;    // 0: all cores
   uint64_t seed = 0;
   Precision precision = Precision::fp32;
@@ -49,7 +50,7 @@ struct EpochStats {
 
 struct TrainResult {
   std::vector<EpochStats> history;
-  uint32_t best_epoch = 0;    // the epoch whose parameters the model holds
+  uint32_t best_epoch = 0;    // the epoch whose parameters the model holds (the last with keep_best off)
   double train_seconds = 0;   // the epochs alone (not loading, not evaluation after training)
   bool diverged = false;      // the loss became NaN or infinite; the model holds the last good epoch
   bool early_stopped = false;

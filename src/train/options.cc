@@ -37,7 +37,8 @@ nlohmann::json TrainOptions::to_json() const {
           {"reg", reg},             {"reg_bias", bias_reg()},
           {"init_std", init_std},   {"beta1", beta1},
           {"beta2", beta2},         {"eps", eps},
-          {"patience", patience},   {"threads", thread_count()},
+          {"patience", patience},   {"keep", keep_best ? "best" : "last"},
+          {"threads", thread_count()},
           {"seed", seed},           {"precision", precision_name(precision)},
           {"device", device},       {"blocks", blocks}};
 }

@@ -60,7 +60,11 @@ TrainResult train(Model& model, const Ratings& train_part, const Ratings& val, c
     }
   }
   engine->sync();
-  best.restore(model);
+  if (o.keep_best || result.diverged) {
+    best.restore(model);
+  } else {
+    result.best_epoch = uint32_t(result.history.size());  // the last epoch's parameters, as Keras keeps
+  }
   return result;
 }
 
