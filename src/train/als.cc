@@ -16,6 +16,9 @@
 // (Eigen's rankUpdate, a SYRK), in chunks so that the gather buffer stays small.
 #include <omp.h>
 
+// g++ 12 warns that the AVX-512 intrinsics under Eigen's kernels use _mm512_undefined_ps() "maybe
+// uninitialized" (GCC bug 105593); nothing in this file is.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
 #include <algorithm>
