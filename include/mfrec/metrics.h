@@ -7,7 +7,7 @@
 namespace mfrec {
 
 struct ErrorMetrics {
-  double rmse = 0, mae = 0;
+  double rmse = 0, mae = 0;  // NaN when there are no ratings
   size_t count = 0;
   size_t cold = 0;  // ratings whose user or item never occurs in training
 };

@@ -105,8 +105,9 @@ void run(const Args& a) {
   log.print("Final Test RMSE : {:.4f}\n", r.test.rmse);
   log.print("E2E Training Duration sec : {:.3f}\n", e2e);
   log.close();
-  fmt::print("test RMSE {:.4f}  MAE {:.4f}  ({} ratings, {} cold)  val RMSE {:.4f}  best epoch {}/{}\n", r.test.rmse,
-             r.test.mae, r.test.count, r.test.cold, r.val.rmse, r.train.best_epoch, epochs_run);
+  const std::string val = split.val.size() ? fmt::format("{:.4f}", r.val.rmse) : "n/a (no validation part)";
+  fmt::print("test RMSE {:.4f}  MAE {:.4f}  ({} ratings, {} cold)  val RMSE {}  best epoch {}/{}\n", r.test.rmse,
+             r.test.mae, r.test.count, r.test.cold, val, r.train.best_epoch, epochs_run);
   fmt::print("training {:.3f} s, {:.0f} samples/s; wrote {}, {}, {}\n", r.train.train_seconds, sps,
              model_path.string(), log_path.string(), (out / "metrics.json").string());
   if (r.train.diverged)

@@ -21,7 +21,8 @@ ErrorMetrics evaluate(const Model& m, const Ratings& r) {
   ErrorMetrics out;
   out.count = r.size();
   out.cold = cold;
-  if (n) out.rmse = std::sqrt(se / double(n)), out.mae = ae / double(n);
+  out.rmse = n ? std::sqrt(se / double(n)) : std::nan("");  // NaN: nothing to measure (JSON null)
+  out.mae = n ? ae / double(n) : std::nan("");
   return out;
 }
 
