@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <algorithm>
 #include <thread>
 
 #include "mfrec/serve.h"
@@ -82,6 +83,21 @@ class ServeTest : public ::testing::Test {
     return j;
   }
 
+  // The /metrics text once it shows every line in `wants` (a request is counted just after its
+  // response is sent, so the latest counts may trail by a moment); the last text seen otherwise.
+  std::string metrics_showing(const std::vector<std::string>& wants) {
+    auto c = client();
+    std::string body;
+    for (int attempt = 0; attempt < 50; ++attempt) {
+      auto res = c.Get("/metrics");
+      if (res && res->status == 200) body = res->body;
+      if (std::all_of(wants.begin(), wants.end(), [&](const std::string& w) { return body.find(w) != std::string::npos; }))
+        break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return body;
+  }
+
   std::string dir_, live_;
   std::unique_ptr<Server> server_;
 };
@@ -137,17 +153,15 @@ TEST_F(ServeTest, EveryRouteAnswers) {
   EXPECT_EQ(j["status"], "ok");
   EXPECT_EQ(j["users"], m.n_users());
 
-  auto c = client();
-  auto res = c.Get("/metrics");
-  ASSERT_TRUE(res);
-  EXPECT_EQ(res->status, 200);
-  EXPECT_NE(res->body.find("mfrec_http_requests_total{route=\"recommend\",status=\"200\"} 3"), std::string::npos) << res->body;
-  EXPECT_NE(res->body.find("mfrec_http_request_duration_seconds_bucket{route=\"recommend\",le=\"+Inf\"} 3"), std::string::npos);
-  EXPECT_NE(res->body.find("mfrec_http_request_duration_seconds_count{route=\"foldin\"} 2"), std::string::npos);
-  EXPECT_NE(res->body.find("mfrec_model_version 1"), std::string::npos);
+  const std::vector<std::string> wants = {
+      "mfrec_http_requests_total{route=\"recommend\",status=\"200\"} 3",
+      "mfrec_http_request_duration_seconds_bucket{route=\"recommend\",le=\"+Inf\"} 3",
+      "mfrec_http_request_duration_seconds_count{route=\"foldin\"} 2", "mfrec_model_version 1"};
+  const std::string body = metrics_showing(wants);
+  for (const auto& w : wants) EXPECT_NE(body.find(w), std::string::npos) << w << " in\n" << body;
 
-  res = c.Get("/");
-  ASSERT_TRUE(res);
+  auto c = client();
+  auto res = c.Get("/");  ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200);
   EXPECT_EQ(res->get_header_value("Content-Type"), "text/html; charset=utf-8");
   EXPECT_EQ(res->body.rfind("<!doctype html>", 0), 0u);
@@ -191,20 +205,10 @@ TEST_F(ServeTest, EveryErrorStatus) {
   call("/v1/foldin", 422, R"({"ratings":[],"k":0})");
   // The server is still up and counted the errors.
   call("/healthz", 200);
-  // A request is counted just after its response is sent, so the last counts may trail by a moment.
-  const std::string want_422 = "mfrec_http_requests_total{route=\"recommend\",status=\"422\"} 3";
-  const std::string want_404 = "mfrec_http_requests_total{route=\"other\",status=\"404\"} 1";
-  std::string body;
-  auto c = client();
-  for (int attempt = 0; attempt < 50; ++attempt) {
-    auto res = c.Get("/metrics");
-    ASSERT_TRUE(res);
-    body = res->body;
-    if (body.find(want_422) != std::string::npos && body.find(want_404) != std::string::npos) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  EXPECT_NE(body.find(want_422), std::string::npos) << body;
-  EXPECT_NE(body.find(want_404), std::string::npos) << body;
+  const std::vector<std::string> wants = {"mfrec_http_requests_total{route=\"recommend\",status=\"422\"} 3",
+                                          "mfrec_http_requests_total{route=\"other\",status=\"404\"} 1"};
+  const std::string body = metrics_showing(wants);
+  for (const auto& w : wants) EXPECT_NE(body.find(w), std::string::npos) << w << " in\n" << body;
 }
 
 TEST_F(ServeTest, ReloadUnderConcurrentRequestsFailsNone) {
