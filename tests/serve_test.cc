@@ -161,7 +161,8 @@ TEST_F(ServeTest, EveryRouteAnswers) {
   for (const auto& w : wants) EXPECT_NE(body.find(w), std::string::npos) << w << " in\n" << body;
 
   auto c = client();
-  auto res = c.Get("/");  ASSERT_TRUE(res);
+  auto res = c.Get("/");
+  ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200);
   EXPECT_EQ(res->get_header_value("Content-Type"), "text/html; charset=utf-8");
   EXPECT_EQ(res->body.rfind("<!doctype html>", 0), 0u);
