@@ -101,7 +101,7 @@ class AdamEngine final : public Engine {
   template <typename T, uint32_t K>
   double epoch_typed(T* P, T* Q) {
     const size_t B = o_.batch_size, n = samples_.size(), n_batches = (n + B - 1) / B;
-    const int threads = int(std::min<size_t>(o_.thread_count(), 64));
+    const int threads = int(std::min<uint32_t>(o_.thread_count(), 64));
     double sse = 0;
 #pragma omp parallel num_threads(threads) reduction(+ : sse)
     {

@@ -9,7 +9,12 @@
 namespace mfrec {
 
 uint32_t TrainOptions::thread_count() const {
-  return threads ? threads : uint32_t(std::max(1, omp_get_num_procs()));
+  if (threads) return threads;
+  // Automatic: every core, except for Adam on the CPU. At batch 512 two Hogwild threads on two
+  // cores measured slower than one: concurrent batches share popular items' rows, whose cache lines
+  // then bounce between the cores (BENCHMARKS.md). An explicit --threads N runs N.
+  if (optimizer == "adam" && device == "cpu") return 1;
+  return uint32_t(std::max(1, omp_get_num_procs()));
 }
 
 void TrainOptions::validate() const {
