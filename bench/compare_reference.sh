@@ -31,17 +31,19 @@ echo "machine: $(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2}')
 echo "data: $data, $epochs epochs, batch 512, dim 32, Adam lr 0.001, L2 1e-4"
 read -r m_time m_rmse < <(mfrec_run temporal --split temporal)
 read -r r_time r_rmse < <(ref_run ref-time --split time)
-read -r mf_time mf_rmse < <(mfrec_run fileorder --split fileorder)
+read -r mf_time mf_rmse < <(mfrec_run fileorder --split fileorder --keep last)
 read -r rf_time rf_rmse < <(ref_run ref-fileorder --split fileorder)
+read -r mfb_time mfb_rmse < <(mfrec_run fileorder-best --split fileorder)
 read -r mb_time mb_rmse < <(mfrec_run bf16 --split temporal --precision bf16)
-read -r m1_time m1_rmse < <(mfrec_run temporal1 --split temporal --threads 1)
+read -r m2_time m2_rmse < <(mfrec_run temporal2 --split temporal --threads 2)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.1f", a / b}'; }
 echo
 echo "| run | split | training s | test RMSE | reference s / mfrec s |"
 echo "|---|---|---|---|---|"
 echo "| reference (PyTorch, $threads threads) | time (temporal) | $r_time | $r_rmse | 1 |"
-echo "| mfrec adam fp32, $threads threads | temporal | $m_time | $m_rmse | $(ratio "$r_time" "$m_time")x |"
-echo "| mfrec adam fp32, 1 thread | temporal | $m1_time | $m1_rmse | $(ratio "$r_time" "$m1_time")x |"
-echo "| mfrec adam bf16, $threads threads | temporal | $mb_time | $mb_rmse | $(ratio "$r_time" "$mb_time")x |"
+echo "| mfrec adam fp32 (defaults: 1 thread) | temporal | $m_time | $m_rmse | $(ratio "$r_time" "$m_time")x |"
+echo "| mfrec adam bf16 (1 thread) | temporal | $mb_time | $mb_rmse | $(ratio "$r_time" "$mb_time")x |"
+echo "| mfrec adam fp32, --threads 2 (Hogwild) | temporal | $m2_time | $m2_rmse | $(ratio "$r_time" "$m2_time")x |"
 echo "| reference (PyTorch, $threads threads) | fileorder | $rf_time | $rf_rmse | 1 |"
-echo "| mfrec adam fp32, $threads threads | fileorder | $mf_time | $mf_rmse | $(ratio "$rf_time" "$mf_time")x |"
+echo "| mfrec adam fp32 --keep last (as the reference) | fileorder | $mf_time | $mf_rmse | $(ratio "$rf_time" "$mf_time")x |"
+echo "| mfrec adam fp32 (keeps the best epoch) | fileorder | $mfb_time | $mfb_rmse | $(ratio "$rf_time" "$mfb_time")x |"
