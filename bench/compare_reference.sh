@@ -19,7 +19,7 @@ py=/usr/bin/python3
 mfrec_run() {
   local name="$1"; shift
   "$mfrec" train --data_path "$data" --epochs "$epochs" --output "$tmp/$name" --quiet "$@" > "$tmp/$name.out"
-  $py -c "import json,sys; m=json.load(open('$tmp/$name/metrics.json')); print(m['train_seconds'], m['test_rmse'])"
+  $py -c "import json,sys; m=json.load(open('$tmp/$name/metrics.json')); print(round(m['train_seconds'], 3), round(m['test_rmse'], 4))"
 }
 ref_run() {
   local name="$1"; shift

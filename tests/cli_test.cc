@@ -96,6 +96,24 @@ TEST(Cli, DivergenceLeavesTheLastGoodCheckpoint) {
   EXPECT_EQ(test::read_file(out + "/model.mfrec"), good);
 }
 
+TEST(Cli, KfoldRunsEveryFoldAndReportsMeanAndStd) {
+  const std::string out = test::scratch_dir("cli-kfold");
+  auto r = test::run_cli("train --data_path " + test::small_synthetic() + " --split kfold --folds 3 --epochs 2 --output " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_TRUE(contains(r.out, "3-fold test RMSE")) << r.out;
+  const auto m = nlohmann::json::parse(test::read_file(out + "/metrics.json"));
+  ASSERT_EQ(m["fold_test_rmse"].size(), 3u);
+  double mean = 0;
+  for (int f = 0; f < 3; ++f) {
+    EXPECT_TRUE(std::filesystem::exists(out + "/fold-" + std::to_string(f) + "/model.mfrec"));
+    mean += m["fold_test_rmse"][f].get<double>() / 3;
+  }
+  EXPECT_NEAR(m["test_rmse"].get<double>(), mean, 1e-12);
+  EXPECT_GT(m["test_rmse_std"].get<double>(), 0.0);
+  EXPECT_EQ(test::run_cli("eval --model " + out + "/fold-0/model.mfrec --data_path " + test::small_synthetic() +
+                          " --split kfold --folds 3").exit_code, 2);  // eval needs to be told the fold
+}
+
 TEST(Cli, SynthWritesTheMl1mLayout) {
   const std::string out = test::scratch_dir("cli-synth");
   auto r = test::run_cli("synth --out " + out + " --users 100 --items 80 --ratings 3000 --seed 5");

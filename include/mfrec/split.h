@@ -17,7 +17,7 @@ struct SplitOptions {
   double val_ratio = 0.1;   // held out from train, at random
   uint64_t seed = 0;
   int folds = 5;  // kfold
-  int fold = 0;   // kfold: which fold is the test part
+  int fold = -1;  // kfold: which fold is the test part (must be set: 0 .. folds-1)
 };
 
 struct Split {

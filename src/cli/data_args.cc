@@ -36,7 +36,7 @@ void DataArgs::add(CLI::App& cmd, bool data_required) {
   cmd.add_option("--train", train_file, "--split files: the training file (e.g. u1.base)");
   cmd.add_option("--test", test_file, "--split files: the test file (e.g. u1.test)");
   cmd.add_option("--folds", split_options.folds, "--split kfold: number of folds")->capture_default_str();
-  cmd.add_option("--fold", split_options.fold, "--split kfold: which fold is the test part")->capture_default_str();
+  cmd.add_option("--fold", split_options.fold, "--split kfold: which fold is the test part (train: all folds when not given)");
 }
 
 void DataArgs::load(Dataset& d, Split& s) {

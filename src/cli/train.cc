@@ -36,7 +36,7 @@ void write_text_atomically(const fs::path& path, const std::string& text) {
   fs::rename(tmp, path);
 }
 
-void run(const Args& a) {
+nlohmann::json run(const Args& a) {
   const auto t_start = std::chrono::steady_clock::now();
   const fs::path out = a.output.empty() ? fs::path("output") / std::to_string(a.device_id) : fs::path(a.output);
   fs::create_directories(out);
@@ -115,6 +115,38 @@ void run(const Args& a) {
                                          "file holds epoch {}, the last good one; try a lower --lr",
                                          epochs_run, r.train.best_epoch)
                            : "training diverged (the loss became NaN) in the first epoch; no model was written; try a lower --lr");
+  return metrics;
+}
+
+// --split kfold without --fold: every fold in turn (output/<id>/fold-K/), then the mean and the
+// standard deviation of the test RMSE and MAE in output/<id>/metrics.json.
+void run_all_folds(const Args& a) {
+  const fs::path out = a.output.empty() ? fs::path("output") / std::to_string(a.device_id) : fs::path(a.output);
+  const int folds = a.data.split_options.folds;
+  if (folds < 2) throw UsageError("--folds must be at least 2");
+  std::vector<double> rmse, mae;
+  for (int f = 0; f < folds; ++f) {
+    Args one = a;
+    one.data.split_options.fold = f;
+    one.output = (out / fmt::format("fold-{}", f)).string();
+    fmt::print("fold {}/{}\n", f + 1, folds);
+    const nlohmann::json m = run(one);
+    rmse.push_back(m["test_rmse"]);
+    mae.push_back(m["test_mae"]);
+  }
+  auto mean_std = [](const std::vector<double>& v) {
+    double mean = 0, var = 0;
+    for (double x : v) mean += x / double(v.size());
+    for (double x : v) var += (x - mean) * (x - mean) / double(v.size() - 1);
+    return std::pair{mean, std::sqrt(var)};
+  };
+  const auto [rm, rs] = mean_std(rmse);
+  const auto [mm, ms] = mean_std(mae);
+  const nlohmann::json summary = {{"split", "kfold"}, {"folds", folds}, {"test_rmse", rm}, {"test_rmse_std", rs},
+                                  {"test_mae", mm}, {"test_mae_std", ms}, {"fold_test_rmse", rmse}};
+  write_text_atomically(out / "metrics.json", summary.dump(2) + "\n");
+  fmt::print("{}-fold test RMSE {:.4f} +- {:.4f}, MAE {:.4f} +- {:.4f} (mean +- std over folds); wrote {}\n", folds, rm, rs,
+             mm, ms, (out / "metrics.json").string());
 }
 
 }  // namespace
@@ -128,7 +160,10 @@ void add_train(CLI::App& app) {
   cmd->add_option("--device_id", args->device_id, "device id, names the output folder and log")->capture_default_str();
   cmd->add_flag("--resume", args->resume, "continue from the output folder's model.mfrec");
   cmd->add_flag("--quiet", args->quiet, "no per-epoch lines on stdout");
-  cmd->callback([args] { run(*args); });
+  cmd->callback([args] {
+    if (args->data.split == "kfold" && args->data.split_options.fold < 0) run_all_folds(*args);
+    else run(*args);
+  });
 }
 
 }  // namespace mfrec::cli

@@ -95,7 +95,9 @@ Rows assign(const Ratings& all, const SplitOptions& o) {
       break;
     }
     case SplitKind::kfold: {
-      if (o.folds < 2 || o.fold < 0 || o.fold >= o.folds) throw UsageError("--folds must be >= 2 and the fold below it");
+      if (o.folds < 2) throw UsageError("--folds must be at least 2");
+      if (o.fold < 0 || o.fold >= o.folds)
+        throw UsageError("--split kfold needs --fold between 0 and " + std::to_string(o.folds - 1));
       std::vector<uint32_t> order(all.size());
       std::iota(order.begin(), order.end(), 0u);
       Random(o.seed).shuffle(order);
