@@ -77,7 +77,7 @@ TEST(Split, RandomAndKfold) {
     for (const auto& key : keys(k.test)) EXPECT_TRUE(seen_tests.insert(key).second) << "a rating in two folds";
   }
   EXPECT_EQ(seen_tests.size(), all.size());
-  EXPECT_THROW.make_split(all, {.kind = SplitKind::kfold, .folds = 5, .fold = 5}), UsageError);
+  EXPECT_THROW(make_split(all, {.kind = SplitKind::kfold, .folds = 5, .fold = 5}), UsageError);
   EXPECT_THROW(make_split(all, {.kind = SplitKind::kfold, .folds = 5}), UsageError);
   EXPECT_THROW(make_split(all, {.kind = SplitKind::random, .test_ratio = 1.5}), UsageError);
 }
