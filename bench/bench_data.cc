@@ -33,4 +33,19 @@ Model fresh_model(const TrainOptions& o) {
   return m;
 }
 
+void time_epochs(benchmark::State& state, TrainOptions o, const char* counter) {
+  const Split& split = ml1m_shaped_split();
+  o.epochs = 1;
+  Model m = fresh_model(o);
+  const Ratings no_validation;
+  for (auto _ : state) {
+    double seconds = 0;
+    train(m, split.train, no_validation, o, [&](const EpochStats& s) { seconds = s.seconds; });
+    state.SetIterationTime(seconds);
+  }
+  state.counters[counter] = benchmark::Counter(double(split.train.size()), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["threads"] = double(o.thread_count());
+  state.counters["dim"] = double(o.dim);
+}
+
 }  // namespace mfrec::bench

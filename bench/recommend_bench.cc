@@ -5,8 +5,8 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
-#include <filesystem>
 
+#include "bench_data.h"
 #include "mfrec/mfrec.h"
 #include "mfrec/recommend.h"
 
@@ -15,10 +15,8 @@ namespace {
 const mfrec::Recommender& recommender() {
   static const mfrec::Recommender rec = [] {
     if (const char* path = std::getenv("MFREC_BENCH_MODEL"); path && *path) return mfrec::Recommender(mfrec::load_model(path));
-    const auto dir = std::filesystem::temp_directory_path() / "mfrec-bench-ml1m-shaped";
-    if (!std::filesystem::exists(dir / "ratings.dat")) mfrec::write_synthetic(dir.string(), mfrec::SynthOptions{});
-    const mfrec::Dataset d = mfrec::load_dataset({.path = dir.string()});
-    const mfrec::Split s = mfrec::make_split(d.ratings, {});
+    const mfrec::Dataset& d = mfrec::bench::ml1m_shaped();
+    const mfrec::Split& s = mfrec::bench::ml1m_shaped_split();
     mfrec::TrainOptions o;
     o.epochs = 1;
     mfrec::FitResult r;

@@ -1,57 +1,13 @@
 // One SGD epoch (FPSG blocks, AdaGrad rates) on a generated MovieLens-1M-shaped data set (6,040
-// users, 3,706 items, 1,000,209 ratings; random 80/20 split, 10% of train held out: 720k training
+// users, 3,706 items, 1,000,209 ratings; random 80/20 split: 800k training
 // ratings). The reported time is the epoch's alone (manual timing; building the grid is not in
 // it); `updates_per_s` is training ratings per second. Arguments: threads, dim. Public API only.
 #include <benchmark/benchmark.h>
 
-#include <filesystem>
-
-#include "mfrec/mfrec.h"
+#include "bench_data.h"
 
 namespace {
 
-struct Data {
-  mfrec::Dataset data;
-  mfrec::Split split;
-};
-
-const Data& ml1m_shaped() {
-  static const Data d = [] {
-    const auto dir = std::filesystem::temp_directory_path() / "mfrec-bench-engines-ml1m";
-    if (!std::filesystem::exists(dir / "ratings.dat")) mfrec::write_synthetic(dir.string(), mfrec::SynthOptions{});
-    Data x;
-    mfrec::ReadOptions read;
-    read.path = dir.string();
-    x.data = mfrec::load_dataset(read);
-    mfrec::SplitOptions so;
-    so.kind = mfrec::SplitKind::random;
-    so.test_ratio = 0.2;
-    x.split = mfrec::make_split(x.data.ratings, so);
-    return x;
-  }();
-  return d;
-}
-
-// Trains `o` one epoch at a time (the engine is rebuilt each time, outside the timing) and times the
-// epochs.
-void run_epochs(benchmark::State& state, mfrec::TrainOptions o) {
-  const Data& d = ml1m_shaped();
-  o.epochs = 1;
-  mfrec::Model m;
-  m.kind = o.kind;
-  m.init(d.data.users.size(), d.data.items.size(), o.dim, o.precision, o.init_std, o.seed);
-  m.set_user_means(d.split.train);
-  const mfrec::Ratings no_validation;
-  for (auto _ : state) {
-    double seconds = 0;
-    mfrec::train(m, d.split.train, no_validation, o, [&](const mfrec::EpochStats& s) { seconds = s.seconds; });
-    state.SetIterationTime(seconds);
-  }
-  state.counters["updates_per_s"] =
-      benchmark::Counter(double(d.split.train.size()), benchmark::Counter::kIsIterationInvariantRate);
-  state.counters["threads"] = double(o.thread_count());
-  state.counters["dim"] = double(o.dim);
-}
 
 void BM_SgdEpoch(benchmark::State& state) {
   mfrec::TrainOptions o;
@@ -60,7 +16,7 @@ void BM_SgdEpoch(benchmark::State& state) {
   o.dim = uint32_t(state.range(1));
   o.lr = 0.05f;
   o.reg = 0.05f;
-  run_epochs(state, o);
+  mfrec::bench::time_epochs(state, o, "updates_per_s");
 }
 BENCHMARK(BM_SgdEpoch)->ArgsProduct({{1, 2}, {32, 128}})->UseManualTime()->Unit(benchmark::kMillisecond);
 
@@ -72,7 +28,7 @@ void BM_SgdEpochBf16(benchmark::State& state) {
   o.lr = 0.05f;
   o.reg = 0.05f;
   o.precision = mfrec::Precision::bf16;
-  run_epochs(state, o);
+  mfrec::bench::time_epochs(state, o, "updates_per_s");
 }
 BENCHMARK(BM_SgdEpochBf16)->Arg(1)->Arg(2)->UseManualTime()->Unit(benchmark::kMillisecond);
 
