@@ -17,39 +17,9 @@
 namespace mfrec {
 namespace {
 
-struct Data {
-  Dataset data;
-  Split split;
-};
-
-const Data& synthetic() {
-  static const Data d = [] {
-    Data x;
-    x.data = load_dataset({.path = test::small_synthetic(300, 200, 15000)});
-    SplitOptions so;
-    so.kind = SplitKind::random;
-    so.test_ratio = 0.2;
-    so.seed = 3;
-    x.split = make_split(x.data.ratings, so);
-    return x;
-  }();
-  return d;
-}
-
-// RMSE of predicting each test rating by the user's training mean.
-double user_mean_rmse(const Split& s, size_t n_users) {
-  std::vector<double> sum(n_users, 0), count(n_users, 0);
-  double all = 0;
-  for (size_t k = 0; k < s.train.size(); ++k) sum[s.train.user[k]] += s.train.value[k], ++count[s.train.user[k]], all += s.train.value[k];
-  all /= double(s.train.size());
-  double se = 0;
-  for (size_t k = 0; k < s.test.size(); ++k) {
-    const uint32_t u = s.test.user[k];
-    const double e = (count[u] ? sum[u] / count[u] : all) - s.test.value[k];
-    se += e * e;
-  }
-  return std::sqrt(se / double(s.test.size()));
-}
+using Data = test::SplitData;
+const Data& synthetic() { return test::small_random_split(); }
+using test::user_mean_rmse;
 
 TrainOptions sgd_options() {
   TrainOptions o;

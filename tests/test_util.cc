@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -56,6 +57,34 @@ std::string small_synthetic(uint32_t users, uint32_t items, uint64_t ratings) {
   o.seed = 7;
   write_synthetic(dir, o);
   return made[key] = dir;
+}
+
+const SplitData& small_random_split() {
+  static const SplitData d = [] {
+    SplitData x;
+    x.data = load_dataset({.path = small_synthetic(300, 200, 15000)});
+    x.split = make_split(x.data.ratings, {.kind = SplitKind::random, .test_ratio = 0.2, .seed = 3});
+    return x;
+  }();
+  return d;
+}
+
+double user_mean_rmse(const Split& s, size_t n_users) {
+  std::vector<double> sum(n_users, 0), count(n_users, 0);
+  double all = 0;
+  for (size_t k = 0; k < s.train.size(); ++k) {
+    sum[s.train.user[k]] += s.train.value[k];
+    ++count[s.train.user[k]];
+    all += s.train.value[k];
+  }
+  all /= double(s.train.size());
+  double se = 0;
+  for (size_t k = 0; k < s.test.size(); ++k) {
+    const uint32_t u = s.test.user[k];
+    const double e = (count[u] ? sum[u] / count[u] : all) - s.test.value[k];
+    se += e * e;
+  }
+  return std::sqrt(se / double(s.test.size()));
 }
 
 RunResult run_cli(const std::string& args, const std::string& cwd) {

@@ -20,6 +20,17 @@ std::string shared_data(const std::string& name);
 // A small generated data set in the ml-1m layout (made once per process).
 std::string small_synthetic(uint32_t users = 300, uint32_t items = 200, uint64_t ratings = 15000);
 
+// small_synthetic() read and split at random 80/20 (seed 3), made once per process.
+struct SplitData {
+  Dataset data;
+  Split split;
+};
+const SplitData& small_random_split();
+
+// RMSE of predicting each test rating by its user's training mean (the global mean for a user with
+// none): the baseline a trained model must beat.
+double user_mean_rmse(const Split& split, size_t n_users);
+
 struct RunResult {
   int exit_code;
   std::string out;  // stdout and stderr together

@@ -18,25 +18,12 @@ const Fixture& fx() {
   return f;
 }
 
-// RMSE of predicting each user's training mean.
-double user_mean_baseline() {
-  Model m;
-  m.init(fx().data.users.size(), fx().data.items.size(), 1, Precision::fp32, 0, 0);
-  m.set_user_means(fx().split.train);
-  std::fill(m.user_bias.begin(), m.user_bias.end(), 0.0f);
-  std::fill(m.item_bias.begin(), m.item_bias.end(), 0.0f);
-  m.P.zero_row(0);
-  for (size_t u = 0; u < m.n_users(); ++u) m.P.zero_row(u);
-  m.seen = SeenItems::from(fx().split.train, m.n_users());
-  return evaluate(m, fx().split.test).rmse;
-}
-
 TEST(Train, LearnsFarBelowTheUserMeanBaseline) {
   TrainOptions o;
   o.epochs = 30, o.batch_size = 64, o.lr = 0.005f, o.threads = 1;
   FitResult r;
   Model m = fit(fx().data, fx().split, o, r);
-  const double baseline = user_mean_baseline();
+  const double baseline = test::user_mean_rmse(fx().split, fx().data.users.size());
   EXPECT_LT(r.test.rmse, baseline - 0.05) << "baseline " << baseline;
   EXPECT_EQ(r.train.history.size(), 30u);
   EXPECT_GT(r.train.best_epoch, 0u);
