@@ -120,7 +120,10 @@ TEST(Reader, ErrorsNameTheLineAndTheProblem) {
   expect_error("1::2::3::4\n1::3::inf::4\n", kMl1m, {"t.dat:2:", "not a finite number"});
   expect_error("1::2::3::4\n1::3::7::4\n", kMl1m, {"t.dat:2:", "outside the declared range [0.5, 5]"});
   expect_error("1::2::0::4\n", kMl1m, {"outside the declared range"});
-  expect_error("1::2::3::4\n", layout_of("u.data", "1\t2\t3\t4\n"), {"expected 4 fields separated by tab"});
+  const Layout tab = layout_of("u.data", "1\t2\t3\t4\n");
+  expect_error("1::2::3::4\n", tab, {"expected 4 fields separated by tab"});
+  expect_error("1\t2\t3\t4\n1\t3\tx\t4\n", tab, {"t.dat:2:", "\"x\" is not a number"});
+  expect_error("1\t2\t3\t4\n1\t3\t\x01\x02\t4\n", tab, {"t.dat:2:", "binary data"});
   expect_error("UserID::MovieID::Rating::Timestamp\n1::2::3::4\n", kMl1m, {"t.dat:1:", "header"});
   expect_error("1::2::3::4\n1::3::4::yesterday\n", kMl1m, {"t.dat:2:", "timestamp"});
   expect_error("", kMl1m, {"no ratings"});

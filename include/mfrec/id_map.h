@@ -20,7 +20,7 @@ class IdMap {
   static IdMap from_names(std::vector<std::string> names);
 
  private:
-  static constexpr uint64_t kDenseLimit = 1u << 24;  // small integer ids use a flat table
+  static constexpr uint64_t kDenseLimit = 1u << 20;  // integer ids below this use a flat table (<= 4 MB)
   std::vector<std::string> names_;
   std::vector<int32_t> dense_;  // integer id -> index + 1 (0: absent)
   std::unordered_map<std::string, uint32_t> sparse_;

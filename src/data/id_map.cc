@@ -18,7 +18,7 @@ int64_t small_integer(std::string_view s, uint64_t limit) {
 
 uint32_t IdMap::intern(std::string_view id) {
   if (int64_t v = small_integer(id, kDenseLimit); v >= 0) {
-    if (size_t(v) >= dense_.size()) dense_.resize(std::max<size_t>(size_t(v) + 1, dense_.size() * 2), 0);
+    if (size_t(v) >= dense_.size()) dense_.resize(std::min<size_t>(std::max<size_t>(size_t(v) + 1, dense_.size() * 2), kDenseLimit), 0);
     int32_t& slot = dense_[size_t(v)];
     if (slot == 0) {
       names_.emplace_back(id);

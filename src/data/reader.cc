@@ -77,8 +77,9 @@ std::string sep_name(std::string_view sep) {
   return "'" + std::string(sep) + "'";
 }
 
+// Bytes no text line holds (tab is a separator, not a control byte here).
 bool has_control_bytes(std::string_view s) {
-  return std::any_of(s.begin(), s.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; });
+  return std::any_of(s.begin(), s.end(), [](unsigned char c) { return (c < 0x20 && c != '\t') || c == 0x7f; });
 }
 
 // Keeps the last of each repeated (user, item) pair, in file order; returns how many were dropped.
@@ -181,7 +182,7 @@ class Parser {
     std::string_view f[kMaxFields + 1];
     const size_t n = split(line, layout_.sep, f), want = layout_.columns.size();
     if (n != want) {
-      if (has_control_bytes(line) && layout_.sep != "\t")
+      if (has_control_bytes(line))
         fail("binary data, not a ratings line: \"" + printable(line) + "\"");
       fail(fmt::format("expected {} fields separated by {}, found {}{}: \"{}\"", want,
                        sep_name(layout_.sep), n > kMaxFields ? "more" : std::to_string(n),
