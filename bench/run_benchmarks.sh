@@ -72,7 +72,7 @@ if [ -d "$data/ml-1m-half" ] && [ -d "$data/ml-100k" ]; then
   echo "| ml-100k u1..u5 mean (folds:$folds) | \`mfrec train --data_path ml-100k --split files --train uK.base --test uK.test --config bench/configs/ml100k-u.json\` | $(awk -v s="$sum" 'BEGIN {printf "%.4f", s / 5}') |"
 
   echo
-  echo "### Storage precision (ml-1m-half temporal, the recipe: adam, 100 epochs, 2 threads)"
+  echo "### Storage precision (ml-1m-half temporal, the recipe: adam, 100 epochs)"
   echo
   echo "| precision | test RMSE | factor bytes | checkpoint bytes |"
   echo "|---|---|---|---|"

@@ -1,18 +1,36 @@
 // mfrec: a thin command line over the library. Exit codes: 0 ok, 1 bad data, 2 bad usage.
+// `mfrec serve` runs the program mfrec-serve beside this one, so that only the server loads the HTTP
+// and TLS libraries (OpenSSL alone is 4 MB of resident memory).
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <string>
+
 #include <fmt/format.h>
 
-#include <cstdio>
-#include <exception>
-
+#include "cli/app.h"
 #include "cli/commands.h"
-#include "cli/config.h"
-#include "mfrec/error.h"
+
+namespace {
+
+int exec_server(char** argv) {
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  const std::string server = (ec ? std::filesystem::path(argv[0]) : self).parent_path() / "mfrec-serve";
+  argv[0] = const_cast<char*>(server.c_str());
+  ::execv(server.c_str(), argv);
+  fmt::print(stderr, "mfrec: error: cannot run {}: {} (it is built beside mfrec)\n", server, std::strerror(errno));
+  return 1;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string(argv[1]) == "serve") return exec_server(argv);
   CLI::App app{"mfrec: matrix-factorization recommender (train, evaluate, recommend, serve)", "mfrec"};
-  app.require_subcommand(1);
-  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  app.set_version_flag("--version", "mfrec 0.1.0");
+  mfrec::cli::configure(app);
   using namespace mfrec::cli;
   add_train(app);
   add_eval(app);
@@ -21,23 +39,6 @@ int main(int argc, char** argv) {
   add_recommend(app);
   add_similar(app);
   add_export(app);
-  add_serve(app);
-  try {
-    std::vector<std::string> args = expand_config(argc, argv);  // --config FILE -> options
-    std::reverse(args.begin(), args.end());
-    app.parse(args);
-    return 0;
-  } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? 0 : 2;
-  } catch (const mfrec::UsageError& e) {
-    fmt::print(stderr, "mfrec: error: {}\n", e.what());
-    return 2;
-  } catch (const mfrec::DataError& e) {
-    fmt::print(stderr, "mfrec: error: {}\n", e.what());
-    return 1;
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "mfrec: error: {}\n", e.what());
-    return 1;
-  }
+  app.add_subcommand("serve", "serve the model over HTTP/JSON, with a web page at / (mfrec serve --help)");
+  return run_app(app, argc, argv);
 }

@@ -1,0 +1,41 @@
+#include "cli/app.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <exception>
+
+#include "cli/config.h"
+#include "mfrec/error.h"
+
+namespace mfrec::cli {
+
+void configure(CLI::App& app) {
+  app.require_subcommand(1);
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.set_version_flag("--version", "mfrec 0.1.0");
+}
+
+int run_app(CLI::App& app, int argc, char** argv) {
+  try {
+    std::vector<std::string> args = expand_config(argc, argv);  // --config FILE -> options
+    std::reverse(args.begin(), args.end());
+    app.parse(args);
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  } catch (const UsageError& e) {
+    fmt::print(stderr, "mfrec: error: {}\n", e.what());
+    return 2;
+  } catch (const DataError& e) {
+    fmt::print(stderr, "mfrec: error: {}\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "mfrec: error: {}\n", e.what());
+    return 1;
+  }
+}
+
+}  // namespace mfrec::cli
