@@ -73,6 +73,8 @@ TEST(Checkpoint, DamageIsDetected) {
   test::write_file(dir, "empty.mfrec", "");
   expect_load_error(dir + "/empty.mfrec", "not an mfrec model");
   expect_load_error(dir + "/missing.mfrec", "cannot open");
+  expect_load_error(dir, "not a regular file");
+  EXPECT_THROW(load_model("/dev/zero"), DataError);  // endless: must not hang
 }
 
 TEST(Checkpoint, WritesAtomically) {

@@ -159,6 +159,15 @@ TEST(Reader, PathErrors) {
   }
   const std::string empty = test::write_file(dir, "empty.csv", "");
   EXPECT_THROW(load_dataset({.path = empty}), DataError);
+  EXPECT_THROW(detect_source({.path = "/dev/zero"}), DataError);  // endless: must not hang
+  // A file with no line end in the first block is no ratings file; it must not be read whole.
+  const std::string one_line = test::write_file(dir, "ratings.dat", std::string(5 << 20, 'x'));
+  try {
+    load_dataset({.path = one_line});
+    FAIL();
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("ratings.dat:1: a line longer than 4 MiB"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Reader, LoadsAFolderWithTitlesInUtf8) {

@@ -158,6 +158,8 @@ class Parser {
     }
   }
 
+  size_t lines_read() const { return line_no_; }
+
   Ratings finish(size_t bytes, ReadReport* report) {
     if (lines_ == 0) throw DataError(where(name_, 0, "no ratings in the file (it is empty or blank)"));
     ReadReport rep;
@@ -260,7 +262,8 @@ Ratings read_ratings(const std::string& file, const Layout& layout, IdMap& users
       first = false;
     }
     const size_t cut = eof ? have : text.rfind('\n') + 1;  // feed whole lines only
-    if (cut == 0 && !eof) buf.resize(buf.size() * 2);   // a line longer than the buffer
+    if (cut == 0 && !eof)  // no line end in a whole block: no ratings file looks like that
+      throw DataError(where(file, parser.lines_read() + 1, "a line longer than 4 MiB: not a ratings file"));
     parser.feed(text.substr(0, cut));
     kept = have - cut;
     std::memmove(buf.data(), buf.data() + cut, kept);

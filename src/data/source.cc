@@ -4,6 +4,7 @@
 #include <charconv>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -22,10 +23,15 @@ Layout movielens_csv() {
   return {"movielens-csv", ",", {Column::user, Column::item, Column::rating, Column::timestamp}, true, 0.5f, 5.0f};
 }
 
+// The first non-blank line, reading at most 64 KiB.
 std::string first_line(const std::string& file) {
   std::ifstream in(file, std::ios::binary);
+  std::string head(64 << 10, '\0');
+  in.read(head.data(), std::streamsize(head.size()));
+  head.resize(size_t(in.gcount()));
+  std::istringstream lines(head);
   std::string line;
-  while (std::getline(in, line)) {
+  while (std::getline(lines, line)) {
     if (line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.find_first_not_of(" \t") != std::string::npos) return line;
@@ -117,6 +123,8 @@ Source detect_source(const ReadOptions& o) {
   const fs::path path(o.path);
   std::error_code ec;
   if (!fs::exists(path, ec)) throw DataError(where(o.path, 0, "no such file or folder"));
+  if (!fs::is_directory(path) && !fs::is_regular_file(path))
+    throw DataError(where(o.path, 0, "not a regular file or folder"));
   Source s;
   if (fs::is_directory(path)) {
     if (fs::is_regular_file(path / "ratings.dat")) s = known(path / "ratings.dat", ml1m(), "movies.dat");

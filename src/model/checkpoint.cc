@@ -151,6 +151,9 @@ void save_model(const Model& m, const std::string& path) {
 }
 
 Model load_model(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))
+    throw DataError(where(path, 0, "not a regular file (a model file was expected)"));
   std::ifstream in(path, std::ios::binary);
   if (!in) throw DataError(where(path, 0, std::string("cannot open the model: ") + std::strerror(errno)));
   const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
