@@ -2,9 +2,10 @@
 // items of its ratings), with the recipe's loss: mean squared error over the batch plus L2 on those
 // rows. Moments of untouched rows are left as they are ("lazy" Adam, as TF's LazyAdam).
 //
-// Threads take whole batches side by side on shared parameters (Hogwild, Niu et al. 2011): no locks
-// and no barriers, so a busy machine slows them down gracefully. One thread is the exact sequential
-// algorithm and bit-identical run to run for a seed.
+// One thread (the automatic choice, see TrainOptions::thread_count) is the exact sequential algorithm,
+// bit-identical run to run for a seed. With --threads N, threads take whole batches side by side on
+// shared parameters (Hogwild, Niu et al. 2011): no locks and no barriers, so a busy machine slows
+// them down gracefully.
 #include <omp.h>
 
 #include <cmath>
