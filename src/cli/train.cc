@@ -2,7 +2,6 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 
 #include <fmt/format.h>
 #include <fmt/os.h>
@@ -11,6 +10,7 @@
 #include "cli/data_args.h"
 #include "cli/progress.h"
 #include "cli/train_args.h"
+#include "common/atomic_file.h"
 #include "mfrec/mfrec.h"
 
 namespace fs = std::filesystem;
@@ -25,16 +25,6 @@ struct Args {
   int device_id = 0;
   bool resume = false, quiet = false;
 };
-
-void write_text_atomically(const fs::path& path, const std::string& text) {
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    out << text;
-    if (!out.flush()) throw DataError(where(tmp.string(), 0, "cannot write"));
-  }
-  fs::rename(tmp, path);
-}
 
 nlohmann::json run(const Args& a) {
   const auto t_start = std::chrono::steady_clock::now();
@@ -98,7 +88,7 @@ nlohmann::json run(const Args& a) {
       {"precision", precision_name(o.precision)}, {"dim", o.dim}, {"threads", o.thread_count()},
       {"model_bytes", model.P.bytes() + model.Q.bytes()}, {"diverged", r.train.diverged},
       {"early_stopped", r.train.early_stopped}, {"data_path", data.source.ratings_file}, {"options", o.to_json()}};
-  write_text_atomically(out / "metrics.json", metrics.dump(2) + "\n");
+  write_file_atomically((out / "metrics.json").string(), metrics.dump(2) + "\n");
 
   log.print("best epoch {} of {}, cold test ratings {}\n", r.train.best_epoch, epochs_run, r.test.cold);
   log.print("Final Performance samples/sec : {:.0f}\n", sps);
@@ -144,7 +134,7 @@ void run_all_folds(const Args& a) {
   const auto [mm, ms] = mean_std(mae);
   const nlohmann::json summary = {{"split", "kfold"}, {"folds", folds}, {"test_rmse", rm}, {"test_rmse_std", rs},
                                   {"test_mae", mm}, {"test_mae_std", ms}, {"fold_test_rmse", rmse}};
-  write_text_atomically(out / "metrics.json", summary.dump(2) + "\n");
+  write_file_atomically((out / "metrics.json").string(), summary.dump(2) + "\n");
   fmt::print("{}-fold test RMSE {:.4f} +- {:.4f}, MAE {:.4f} +- {:.4f} (mean +- std over folds); wrote {}\n", folds, rm, rs,
              mm, ms, (out / "metrics.json").string());
 }

@@ -1,8 +1,5 @@
 #include "mfrec/checkpoint.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -10,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "common/atomic_file.h"
 #include "mfrec/error.h"
 
 namespace mfrec {
@@ -91,30 +89,6 @@ class Reader {
   size_t at_ = 0;
 };
 
-void write_all_atomically(const std::string& path, const std::string& bytes) {
-  namespace fs = std::filesystem;
-  const fs::path target(path);
-  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  const std::string tmp = (dir / (target.filename().string() + fmt::format(".tmp.{}", ::getpid()))).string();
-  auto fail = [&](const char* what) {
-    const int e = errno;
-    ::unlink(tmp.c_str());
-    throw DataError(where(path, 0, fmt::format("cannot write the model ({}): {}", what, std::strerror(e))));
-  };
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) fail("create");
-  for (size_t done = 0; done < bytes.size();) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) ::close(fd), fail("write");
-    done += size_t(n);
-  }
-  if (::fsync(fd) != 0) ::close(fd), fail("fsync");
-  if (::close(fd) != 0) fail("close");
-  if (::rename(tmp.c_str(), path.c_str()) != 0) fail("rename");
-  if (int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) ::fsync(dfd), ::close(dfd);
-}
-
 }  // namespace
 
 void save_model(const Model& m, const std::string& path) {
@@ -147,7 +121,7 @@ void save_model(const Model& m, const std::string& path) {
   w.array(m.seen.offsets);
   w.array(m.seen.items);
   w.pod(checksum(w.buffer().data(), w.buffer().size()));
-  write_all_atomically(path, w.buffer());
+  write_file_atomically(path, w.buffer());
 }
 
 Model load_model(const std::string& path) {
