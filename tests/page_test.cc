@@ -140,19 +140,8 @@ constexpr const char* kScript = R"JS((async () => {
 TEST(Page, RateThreeMoviesInChromiumAndSeeRecommendations) {
   if (::access(kChromium, X_OK) != 0)
     GTEST_SKIP() << "headless-browser test skipped: " << kChromium << " is not installed (apt-get install chromium)";
-  const std::string dir = test::scratch_dir("page");
-  {
-    const Dataset d = load_dataset({.path = test::small_synthetic()});
-    const Split s = make_split(d.ratings, {});
-    TrainOptions o;
-    o.epochs = 4;
-    o.lr = 0.005f;
-    o.threads = 2;
-    FitResult r;
-    save_model(fit(d, s, o, r), dir + "/model.mfrec");
-  }
   ServeOptions so;
-  so.model_path = dir + "/model.mfrec";
+  so.model_path = test::small_model(0);
   so.port = 0;
   so.threads = 8;
   Server server(so);
@@ -161,7 +150,7 @@ TEST(Page, RateThreeMoviesInChromiumAndSeeRecommendations) {
   const std::string word = common_title_word(m);
   ASSERT_FALSE(word.empty());
 
-  Browser browser(dir + "/profile");
+  Browser browser(test::scratch_dir("page") + "/profile");
   ASSERT_TRUE(browser.started());
   json result;
   try {

@@ -25,23 +25,7 @@ namespace {
 using json = nlohmann::json;
 
 // Two different models of the same data, saved once per process.
-const std::string& model_path(int which) {
-  static const std::string dir = test::scratch_dir("serve-models");
-  static std::string paths[2];
-  if (paths[which].empty()) {
-    const Dataset d = load_dataset({.path = test::small_synthetic()});
-    const Split s = make_split(d.ratings, {});
-    TrainOptions o;
-    o.epochs = 4;
-    o.lr = 0.005f;
-    o.threads = 2;
-    o.seed = uint64_t(which + 1);
-    FitResult r;
-    paths[which] = dir + "/model" + std::to_string(which) + ".mfrec";
-    save_model(fit(d, s, o, r), paths[which]);
-  }
-  return paths[which];
-}
+std::string model_path(int which) { return test::small_model(uint64_t(which + 1)); }
 
 class ServeTest : public ::testing::Test {
  protected:

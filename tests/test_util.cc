@@ -59,6 +59,22 @@ std::string small_synthetic(uint32_t users, uint32_t items, uint64_t ratings) {
   return made[key] = dir;
 }
 
+std::string small_model(uint64_t seed) {
+  static std::map<uint64_t, std::string> made;
+  if (auto it = made.find(seed); it != made.end()) return it->second;
+  const Dataset d = load_dataset({.path = small_synthetic()});
+  const Split s = make_split(d.ratings, {});
+  TrainOptions o;
+  o.epochs = 4;
+  o.lr = 0.005f;
+  o.threads = 2;
+  o.seed = seed;
+  FitResult r;
+  const std::string path = scratch_dir("model-" + std::to_string(seed)) + "/model.mfrec";
+  save_model(fit(d, s, o, r), path);
+  return made[seed] = path;
+}
+
 const SplitData& small_random_split() {
   static const SplitData d = [] {
     SplitData x;

@@ -20,6 +20,10 @@ std::string shared_data(const std::string& name);
 // A small generated data set in the ml-1m layout (made once per process).
 std::string small_synthetic(uint32_t users = 300, uint32_t items = 200, uint64_t ratings = 15000);
 
+// A model of small_synthetic() (temporal split, 4 Adam epochs), saved once per seed and process;
+// returns its path.
+std::string small_model(uint64_t seed = 0);
+
 // small_synthetic() read and split at random 80/20 (seed 3), made once per process.
 struct SplitData {
   Dataset data;
