@@ -19,13 +19,14 @@
 //
 // The prediction is the posterior mean: the average over the sweeps after --burn_in of
 // b_u + b_i + p_u.q_i. The biases average. The interactions (1/S) sum_s P_s Q_s^T have rank up to
-// S dim, but their spectrum falls steeply past dim, so the engine keeps their best rank-2dim
-// approximation A B^T, brought up to date after each sample by a truncated SVD of the update
-// [a A, c P_s] [a B, c Q_s]^T (thin QRs of both sides and the SVD of the small core R_A R_B^T). The
+// S dim, but their spectrum falls steeply past dim, so the engine keeps them at rank 2 dim, as A B^T,
+// cut back after each sample by a truncated SVD of the update [a A, c P_s] [a B, c Q_s]^T (thin QRs
+// of both sides and the SVD of the small core R_A R_B^T; a, c weigh the old mean and the sample). The
 // model stays an ordinary biased MF model, of dim 2 dim, that recommend, fold-in and serve read as
-// any other. On MovieLens this costs at most 0.0003 RMSE against the exact average of the samples'
-// predictions (rank dim: 0.0006), where 32 thinned samples side by side, a model 16 times wider, cost
-// 0.0025. During the burn-in the model holds the current sample (dim --dim).
+// any other. On MovieLens (dims 8 to 64, 300 samples) this costs at most 0.0005 RMSE against the
+// exact average of the samples' predictions (the best rank-dim approximation: 0.0006), where 32
+// thinned samples side by side, a model 16 times wider, cost 0.003. During the burn-in the model
+// holds the current sample (dim --dim).
 #include <omp.h>
 
 // g++ 12 warns that the AVX-512 intrinsics under Eigen's kernels use _mm512_undefined_ps() "maybe
