@@ -15,7 +15,7 @@
 namespace mfrec {
 
 struct TrainOptions {
-  std::string optimizer = "adam";  // adam | sgd | als
+  std::string optimizer = "adam";  // adam | sgd | als | mcmc
   ModelKind kind = ModelKind::biased;
   uint32_t dim = 32;
   float lr = 0.001f;
@@ -32,6 +32,8 @@ struct TrainOptions {
   Precision precision = Precision::fp32;
   std::string device = "cpu";  // cpu | cuda
   uint32_t blocks = 0;         // sgd: grid side (0: automatic)
+  uint32_t burn_in = 50;       // mcmc: sweeps (epochs) before the samples are averaged
+  float noise_precision = 0;   // mcmc: precision of the rating noise (0: sampled every sweep)
 
   float bias_reg() const { return reg_bias < 0 ? reg : reg_bias; }
   uint32_t thread_count() const;

@@ -6,12 +6,12 @@ namespace mfrec::cli {
 
 void TrainArgs::add(CLI::App& cmd) {
   TrainOptions& o = options;
-  cmd.add_option("--optimizer", o.optimizer, "adam | sgd | als")->capture_default_str();
+  cmd.add_option("--optimizer", o.optimizer, "adam | sgd | als | mcmc")->capture_default_str();
   cmd.add_option("--model", model_kind, "biased (mu_u + b_u + b_i + p.q) | plain (p.q)")->capture_default_str();
   cmd.add_option("--dim", o.dim, "latent dimension")->capture_default_str();
   cmd.add_option("--lr", o.lr, "learning rate")->capture_default_str();
   cmd.add_option("--batch_size", o.batch_size, "mini-batch size (adam)")->capture_default_str();
-  cmd.add_option("--epochs", o.epochs, "epochs (sweeps for als)")->capture_default_str();
+  cmd.add_option("--epochs", o.epochs, "epochs (sweeps for als and mcmc)")->capture_default_str();
   cmd.add_option("--reg", o.reg, "L2 on the factors")->capture_default_str();
   cmd.add_option("--reg_bias", o.reg_bias, "L2 on the biases (default: --reg)");
   cmd.add_option("--init_std", o.init_std, "standard deviation of the initial N(0, s) parameters")->capture_default_str();
@@ -25,6 +25,8 @@ void TrainArgs::add(CLI::App& cmd) {
   cmd.add_option("--precision", precision, "storage of the factors: fp32 | bf16 | fp16")->capture_default_str();
   cmd.add_option("--device", o.device, "cpu | cuda")->capture_default_str();
   cmd.add_option("--blocks", o.blocks, "sgd: blocks per side of the rating grid (0: automatic)")->capture_default_str();
+  cmd.add_option("--burn_in", o.burn_in, "mcmc: sweeps before the samples are averaged (less than --epochs)")->capture_default_str();
+  cmd.add_option("--noise_precision", o.noise_precision, "mcmc: precision of the rating noise (0: sampled every sweep)")->capture_default_str();
 }
 
 TrainOptions TrainArgs::resolve() const {

@@ -27,36 +27,10 @@
 #include "mfrec/error.h"
 #include "model/kernels.h"
 #include "train/engine.h"
+#include "train/rating_rows.h"
 
 namespace mfrec {
 namespace {
-
-// The training ratings of one side as compressed rows: for row r, the other side's index and the
-// rating less the user's mean.
-struct Rows {
-  std::vector<uint64_t> offsets;
-  std::vector<uint32_t> other;
-  std::vector<float> target;
-  size_t count(size_t r) const { return offsets[r + 1] - offsets[r]; }
-};
-
-Rows group(const Ratings& train, const std::vector<float>& user_mean, size_t n_rows, bool by_user) {
-  Rows g;
-  g.offsets.assign(n_rows + 1, 0);
-  const auto& key = by_user ? train.user : train.item;
-  const auto& other = by_user ? train.item : train.user;
-  for (uint32_t r : key) ++g.offsets[r + 1];
-  for (size_t r = 0; r < n_rows; ++r) g.offsets[r + 1] += g.offsets[r];
-  std::vector<uint64_t> fill(g.offsets.begin(), g.offsets.end() - 1);
-  g.other.resize(train.size());
-  g.target.resize(train.size());
-  for (size_t k = 0; k < train.size(); ++k) {
-    const uint64_t at = fill[key[k]]++;
-    g.other[at] = other[k];
-    g.target[at] = train.value[k] - user_mean[train.user[k]];
-  }
-  return g;
-}
 
 using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic>;  // column-major
 using Vector = Eigen::Matrix<float, Eigen::Dynamic, 1>;
@@ -65,8 +39,8 @@ class AlsEngine final : public Engine {
  public:
   AlsEngine(Model& model, const Ratings& train, const TrainOptions& o)
       : Engine(model), o_(o), threads_(int(o.thread_count())), biased_(model.kind == ModelKind::biased),
-        by_user_(group(train, model.user_mean, model.n_users(), true)),
-        by_item_(group(train, model.user_mean, model.n_items(), false)), n_(train.size()) {
+        by_user_(RatingRows::group(train, model.user_mean, model.n_users(), true)),
+        by_item_(RatingRows::group(train, model.user_mean, model.n_items(), false)), n_(train.size()) {
     if (model.dim != o.dim) throw UsageError("als: the model's dim differs from the options'");
   }
 
@@ -93,7 +67,7 @@ class AlsEngine final : public Engine {
     return F;
   }
 
-  void solve_side(const Rows& rows, const FactorMatrix& fixed, const std::vector<float>& fixed_bias,
+  void solve_side(const RatingRows& rows, const FactorMatrix& fixed, const std::vector<float>& fixed_bias,
                   FactorMatrix& out, std::vector<float>& out_bias) {
     const Matrix F = features(fixed);
     const int k = int(o_.dim), w = width();
@@ -165,7 +139,7 @@ class AlsEngine final : public Engine {
   TrainOptions o_;
   int threads_;
   bool biased_;
-  Rows by_user_, by_item_;
+  RatingRows by_user_, by_item_;
   size_t n_;
 };
 

@@ -7,7 +7,7 @@ namespace mfrec {
 
 double Engine::rmse(const Ratings& ratings) { return rmse_raw(model_, ratings); }
 
-std::vector<std::string> optimizer_names() { return {"adam", "sgd", "als"}; }
+std::vector<std::string> optimizer_names() { return {"adam", "sgd", "als", "mcmc"}; }
 
 std::unique_ptr<Engine> make_engine(Model& model, const Ratings& train, const TrainOptions& o) {
   if (o.device == "cuda") {
@@ -18,6 +18,7 @@ std::unique_ptr<Engine> make_engine(Model& model, const Ratings& train, const Tr
   if (o.optimizer == "adam") return make_adam(model, train, o);
   if (o.optimizer == "sgd") return make_sgd(model, train, o);
   if (o.optimizer == "als") return make_als(model, train, o);
+  if (o.optimizer == "mcmc") return make_mcmc(model, train, o);
   throw UsageError("unknown optimizer '" + o.optimizer + "'");
 }
 

@@ -18,6 +18,9 @@ class Engine {
   virtual double rmse(const Ratings& ratings);
   // Brings the model's parameters up to date (engines that keep them elsewhere, e.g. on a GPU).
   virtual void sync() {}
+  // True while the parameters are not yet a result (MCMC's burn-in): the epoch loop then neither
+  // keeps them as the best epoch nor counts the epoch towards --patience.
+  virtual bool burning_in() const { return false; }
 
  protected:
   explicit Engine(Model& model) : model_(model) {}
@@ -27,6 +30,7 @@ class Engine {
 std::unique_ptr<Engine> make_adam(Model& model, const Ratings& train, const TrainOptions& options);
 std::unique_ptr<Engine> make_sgd(Model& model, const Ratings& train, const TrainOptions& options);
 std::unique_ptr<Engine> make_als(Model& model, const Ratings& train, const TrainOptions& options);
+std::unique_ptr<Engine> make_mcmc(Model& model, const Ratings& train, const TrainOptions& options);
 std::unique_ptr<Engine> make_cuda(Model& model, const Ratings& train, const TrainOptions& options);
 
 std::unique_ptr<Engine> make_engine(Model& model, const Ratings& train, const TrainOptions& options);

@@ -43,6 +43,9 @@ Model fit(const Dataset& data, const Split& split, const TrainOptions& o, FitRes
   m.set_user_means(split.train);
   uint64_t epochs_before = 0;
   if (resume) {
+    if (o.optimizer == "mcmc")
+      throw UsageError("--resume: mcmc cannot continue a chain: the model holds the posterior mean, not the "
+                       "sampler's state; train from the start");
     carry_over(*resume, m);
     epochs_before = resume->meta.value("epochs_done", uint64_t(0));
   }

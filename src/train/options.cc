@@ -21,7 +21,7 @@ void TrainOptions::validate() const {
   auto bad = [](const std::string& what) { throw UsageError(what); };
   const auto names = optimizer_names();
   if (std::find(names.begin(), names.end(), optimizer) == names.end())
-    bad("unknown optimizer '" + optimizer + "' (expected adam, sgd or als)");
+    bad("unknown optimizer '" + optimizer + "' (expected adam, sgd, als or mcmc)");
   if (dim < 1 || dim > 4096) bad("--dim must be between 1 and 4096");
   if (batch_size < 1) bad("--batch_size must be at least 1");
   if (epochs < 1) bad("--epochs must be at least 1");
@@ -33,6 +33,10 @@ void TrainOptions::validate() const {
   if (!(eps > 0)) bad("--eps must be positive");
   if (threads > 1024) bad("--threads must be at most 1024");
   if (device != "cpu" && device != "cuda") bad("--device must be cpu or cuda");
+  if (!(noise_precision >= 0) || !std::isfinite(noise_precision)) bad("--noise_precision must be >= 0");
+  if (optimizer == "mcmc" && burn_in >= epochs)
+    bad("--burn_in (" + std::to_string(burn_in) + ") must be less than --epochs (" + std::to_string(epochs) +
+        "): mcmc averages the sweeps after the burn-in");
 }
 
 nlohmann::json TrainOptions::to_json() const {
@@ -45,7 +49,8 @@ nlohmann::json TrainOptions::to_json() const {
           {"patience", patience},   {"keep", keep_best ? "best" : "last"},
           {"threads", thread_count()},
           {"seed", seed},           {"precision", precision_name(precision)},
-          {"device", device},       {"blocks", blocks}};
+          {"device", device},       {"blocks", blocks},
+          {"burn_in", burn_in},     {"noise_precision", noise_precision}};
 }
 
 }  // namespace mfrec

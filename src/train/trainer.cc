@@ -10,11 +10,13 @@
 namespace mfrec {
 namespace {
 
+// The dim too: an engine may write a model of another width than --dim (mcmc).
 struct Params {
+  uint32_t dim;
   FactorMatrix P, Q;
   std::vector<float> user_bias, item_bias;
-  explicit Params(const Model& m) : P(m.P), Q(m.Q), user_bias(m.user_bias), item_bias(m.item_bias) {}
-  void restore(Model& m) const { m.P = P, m.Q = Q, m.user_bias = user_bias, m.item_bias = item_bias; }
+  explicit Params(const Model& m) : dim(m.dim), P(m.P), Q(m.Q), user_bias(m.user_bias), item_bias(m.item_bias) {}
+  void restore(Model& m) const { m.dim = dim, m.P = P, m.Q = Q, m.user_bias = user_bias, m.item_bias = item_bias; }
 };
 
 }  // namespace
@@ -46,6 +48,7 @@ TrainResult train(Model& model, const Ratings& train_part, const Ratings& val, c
       result.diverged = true;
       break;
     }
+    if (engine->burning_in()) continue;
     // Without a validation part every finished epoch counts as the best so far.
     const double score = val.size() ? s.val_rmse : -double(epoch);
     if (score < best_val) {
