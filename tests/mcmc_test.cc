@@ -211,6 +211,9 @@ TEST(Mcmc, CommandLineOptions) {
   EXPECT_NE(r.out.find("best epoch 12/12"), std::string::npos) << r.out;
   const auto metrics = nlohmann::json::parse(test::read_file(out + "/metrics.json"));
   EXPECT_EQ(metrics["options"]["burn_in"], 8);
+  EXPECT_EQ(metrics["options"]["dim"], 4);
+  EXPECT_EQ(metrics["dim"], 8) << "the model holds the posterior mean at rank 2 dim";
+  EXPECT_EQ(load_model(out + "/model.mfrec").dim, 8u);
   r = test::run_cli("train --data_path " + data + " --optimizer mcmc --epochs 12 --burn_in 12 --output " + out);
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.out.find("--burn_in (12) must be less than --epochs (12)"), std::string::npos) << r.out;

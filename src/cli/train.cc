@@ -85,7 +85,7 @@ nlohmann::json run(const Args& a) {
       {"n_users", data.users.size()}, {"n_items", data.items.size()}, {"n_train", split.train.size()},
       {"n_val", split.val.size()}, {"n_test", split.test.size()}, {"cold_test_ratings", r.test.cold},
       {"duplicates", data.report.duplicates}, {"split", data_args.split}, {"optimizer", o.optimizer},
-      {"precision", precision_name(o.precision)}, {"dim", o.dim}, {"threads", o.thread_count()},
+      {"precision", precision_name(o.precision)}, {"dim", model.dim}, {"threads", o.thread_count()},
       {"model_bytes", model.P.bytes() + model.Q.bytes()}, {"diverged", r.train.diverged},
       {"early_stopped", r.train.early_stopped}, {"data_path", data.source.ratings_file}, {"options", o.to_json()}};
   write_file_atomically((out / "metrics.json").string(), metrics.dump(2) + "\n");
