@@ -36,6 +36,7 @@ for t in 1 2; do
   row "generated ML-1M-shaped (800k train), adam, $t" --data_path "$synth" --split random --val_ratio 0 --epochs 10 --threads "$t"
   row "generated ML-1M-shaped (800k train), sgd lr 0.05 reg 0.05, $t" --data_path "$synth" --split random --val_ratio 0 --optimizer sgd --lr 0.05 --reg 0.05 --epochs 10 --threads "$t"
   row "generated ML-1M-shaped (800k train), als reg 0.05, $t" --data_path "$synth" --split random --val_ratio 0 --optimizer als --reg 0.05 --epochs 5 --threads "$t"
+  row "generated ML-1M-shaped (800k train), mcmc, $t" --data_path "$synth" --split random --val_ratio 0 --optimizer mcmc --epochs 10 --burn_in 5 --threads "$t"
 done
 if [ -d "$data/ml-1m-half" ]; then
   for t in 1 2; do
@@ -55,21 +56,27 @@ if [ -d "$data/ml-1m-half" ] && [ -d "$data/ml-100k" ]; then
   echo
   echo "### Accuracy with bench/configs"
   echo
-  echo "| protocol | command | test RMSE |"
-  echo "|---|---|---|"
-  "$mfrec" train --quiet --output "$tmp/a1" --data_path "$data/ml-1m-half" --split random --test_ratio 0.1 --config "$root/bench/configs/ml1m-half-random.json" >/dev/null
-  echo "| ml-1m-half random 90/10 | \`mfrec train --data_path ml-1m-half --split random --test_ratio 0.1 --config bench/configs/ml1m-half-random.json\` | $(metric "$tmp/a1" "round(m['test_rmse'], 4)") |"
-  "$mfrec" train --quiet --output "$tmp/a2" --data_path "$data/ml-1m-half" --config "$root/bench/configs/ml1m-half-temporal.json" >/dev/null
-  echo "| ml-1m-half temporal 80/20 | \`mfrec train --data_path ml-1m-half --config bench/configs/ml1m-half-temporal.json\` | $(metric "$tmp/a2" "round(m['test_rmse'], 4)") |"
-  sum=0
-  folds=""
-  for k in 1 2 3 4 5; do
-    "$mfrec" train --quiet --output "$tmp/u$k" --data_path "$data/ml-100k" --split files --train "u$k.base" --test "u$k.test" --config "$root/bench/configs/ml100k-u.json" >/dev/null
-    r=$(metric "$tmp/u$k" "m['test_rmse']")
-    folds="$folds $(printf '%.4f' "$r")"
-    sum=$(awk -v a="$sum" -v b="$r" 'BEGIN {print a + b}')
-  done
-  echo "| ml-100k u1..u5 mean (folds:$folds) | \`mfrec train --data_path ml-100k --split files --train uK.base --test uK.test --config bench/configs/ml100k-u.json\` | $(awk -v s="$sum" 'BEGIN {printf "%.4f", s / 5}') |"
+  echo "| protocol | engine | command | test RMSE | training s |"
+  echo "|---|---|---|---|---|"
+  # accuracy ENGINE SUFFIX: the three protocols with bench/configs/<protocol><SUFFIX>.json
+  accuracy() {
+    local engine="$1" sfx="$2"
+    "$mfrec" train --quiet --output "$tmp/a1" --data_path "$data/ml-1m-half" --split random --test_ratio 0.1 --config "$root/bench/configs/ml1m-half-random$sfx.json" >/dev/null
+    echo "| ml-1m-half random 90/10 | $engine | \`mfrec train --data_path ml-1m-half --split random --test_ratio 0.1 --config bench/configs/ml1m-half-random$sfx.json\` | $(metric "$tmp/a1" "round(m['test_rmse'], 4)") | $(metric "$tmp/a1" "round(m['train_seconds'], 2)") |"
+    "$mfrec" train --quiet --output "$tmp/a2" --data_path "$data/ml-1m-half" --config "$root/bench/configs/ml1m-half-temporal$sfx.json" >/dev/null
+    echo "| ml-1m-half temporal 80/20 | $engine | \`mfrec train --data_path ml-1m-half --config bench/configs/ml1m-half-temporal$sfx.json\` | $(metric "$tmp/a2" "round(m['test_rmse'], 4)") | $(metric "$tmp/a2" "round(m['train_seconds'], 2)") |"
+    local sum=0 secs=0 folds=""
+    for k in 1 2 3 4 5; do
+      "$mfrec" train --quiet --output "$tmp/u$k" --data_path "$data/ml-100k" --split files --train "u$k.base" --test "u$k.test" --config "$root/bench/configs/ml100k-u$sfx.json" >/dev/null
+      local r; r=$(metric "$tmp/u$k" "m['test_rmse']")
+      folds="$folds $(printf '%.4f' "$r")"
+      sum=$(awk -v a="$sum" -v b="$r" 'BEGIN {print a + b}')
+      secs=$(awk -v a="$secs" -v b="$(metric "$tmp/u$k" "m['train_seconds']")" 'BEGIN {print a + b}')
+    done
+    echo "| ml-100k u1..u5 mean (folds:$folds) | $engine | \`mfrec train --data_path ml-100k --split files --train uK.base --test uK.test --config bench/configs/ml100k-u$sfx.json\` | $(awk -v s="$sum" 'BEGIN {printf "%.4f", s / 5}') | $(awk -v s="$secs" 'BEGIN {printf "%.2f per fold", s / 5}') |"
+  }
+  accuracy sgd ""
+  accuracy mcmc "-mcmc"
 
   echo
   echo "### Storage precision (ml-1m-half temporal, the recipe: adam, 100 epochs)"

@@ -13,7 +13,7 @@
 // alike. Each row solve is exact, so the objective never increases from one sweep to the next (up to
 // rounding; with bf16 or fp16 storage the written rows are rounded to nearest). Rows without ratings
 // are left as they are. The Gram matrix X^T X is one symmetric rank-m update of the gathered features
-// (Eigen's rankUpdate, a SYRK), in chunks so that the gather buffer stays small.
+// (Eigen's rankUpdate, a SYRK), in chunks so that the gather buffer stays small (normal_equations.h).
 #include <omp.h>
 
 // g++ 12 warns that the AVX-512 intrinsics under Eigen's kernels use _mm512_undefined_ps() "maybe
@@ -27,6 +27,7 @@
 #include "mfrec/error.h"
 #include "model/kernels.h"
 #include "train/engine.h"
+#include "train/normal_equations.h"
 #include "train/rating_rows.h"
 
 namespace mfrec {
@@ -73,29 +74,17 @@ class AlsEngine final : public Engine {
     const int k = int(o_.dim), w = width();
     const float lambda = o_.reg, lambda_b = o_.bias_reg();
     const size_t n_rows = rows.offsets.size() - 1;
-    constexpr Eigen::Index kChunk = 256;  // ratings gathered per rank update
 #pragma omp parallel num_threads(threads_)
     {
-      Matrix X(w, kChunk), A(w, w);
-      Vector y(kChunk), b(w), x(w);
+      NormalEquations eq(w);
+      Matrix& A = eq.A;
+      Vector x(w);
       Eigen::LLT<Matrix> llt(w);
 #pragma omp for schedule(dynamic, 16)
       for (size_t r = 0; r < n_rows; ++r) {
-        const uint64_t begin = rows.offsets[r], end = rows.offsets[r + 1];
-        if (begin == end) continue;  // no ratings: nothing to fit
-        A.setZero();
-        b.setZero();
-        for (uint64_t at = begin; at < end; at += uint64_t(kChunk)) {
-          const Eigen::Index m = Eigen::Index(std::min<uint64_t>(kChunk, end - at));
-          for (Eigen::Index t = 0; t < m; ++t) {
-            const uint32_t j = rows.other[at + uint64_t(t)];
-            X.col(t) = F.col(j);
-            y[t] = rows.target[at + uint64_t(t)] - (biased_ ? fixed_bias[j] : 0.0f);
-          }
-          A.selfadjointView<Eigen::Lower>().rankUpdate(X.leftCols(m));
-          b.noalias() += X.leftCols(m) * y.head(m);
-        }
-        const float n = float(end - begin);
+        if (!rows.count(r)) continue;  // no ratings: nothing to fit
+        eq.gather(rows, r, F, [&](uint32_t j) { return biased_ ? fixed_bias[j] : 0.0f; });
+        const float n = float(rows.count(r));
         A.diagonal().head(k).array() += lambda * n;
         if (biased_) A(k, k) += lambda_b * n;
         llt.compute(A);  // reads the lower triangle
@@ -104,7 +93,7 @@ class AlsEngine final : public Engine {
           A.diagonal().array() += 1e-4f * (1.0f + A.diagonal().cwiseAbs().maxCoeff());
           llt.compute(A);
         }
-        x = llt.solve(b);
+        x = llt.solve(eq.b);
         out.write_row(r, x.data());
         if (biased_) out_bias[r] = x[k];
       }

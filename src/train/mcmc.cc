@@ -42,6 +42,7 @@
 #include "common/random.h"
 #include "mfrec/error.h"
 #include "train/engine.h"
+#include "train/normal_equations.h"
 #include "train/rating_rows.h"
 #include "train/wishart.h"
 
@@ -171,28 +172,17 @@ class McmcEngine final : public Engine {
     Matrix F = fixed;  // features [q; 1]
     if (biased_) F.row(k_).setOnes();
     const float alpha = float(alpha_);
-    constexpr Eigen::Index kChunk = 256;  // ratings gathered per rank update
 #pragma omp parallel num_threads(threads_)
     {
-      Matrix X(w_, kChunk), A(w_, w_);
-      Vector y(kChunk), b(w_), z(w_);
+      NormalEquations eq(w_);
+      Matrix& A = eq.A;
+      Vector& b = eq.b;
+      Vector z(w_);
       Eigen::LLT<Matrix> llt(w_);
 #pragma omp for schedule(dynamic, 16)
       for (size_t r = 0; r < rows.rows(); ++r) {
-        const uint64_t begin = rows.offsets[r], end = rows.offsets[r + 1];
-        if (begin == end) continue;
-        A.setZero();
-        b.setZero();
-        for (uint64_t at = begin; at < end; at += uint64_t(kChunk)) {
-          const Eigen::Index m = Eigen::Index(std::min<uint64_t>(kChunk, end - at));
-          for (Eigen::Index t = 0; t < m; ++t) {
-            const uint32_t j = rows.other[at + uint64_t(t)];
-            X.col(t) = F.col(j);
-            y[t] = rows.target[at + uint64_t(t)] - (biased_ ? fixed(k_, j) : 0.0f);
-          }
-          A.selfadjointView<Eigen::Lower>().rankUpdate(X.leftCols(m));
-          b.noalias() += X.leftCols(m) * y.head(m);
-        }
+        if (!rows.count(r)) continue;
+        eq.gather(rows, r, F, [&](uint32_t j) { return biased_ ? fixed(k_, j) : 0.0f; });
         A = alpha * A + Lp;  // LLT reads the lower triangle
         b = alpha * b + h;
         llt.compute(A);
