@@ -17,10 +17,14 @@
 namespace mfrec {
 namespace {
 
-// Adam state for one table of `width`-wide rows.
+// Adam state for one table of `width`-wide rows: a row's first and second moments side by side, so
+// that an update reads one 2 x width block.
 struct Moments {
-  std::vector<float> m, v;
-  Moments(size_t rows, size_t width) : m(rows * width, 0.0f), v(rows * width, 0.0f) {}
+  std::vector<float> mv;
+  size_t width;
+  Moments(size_t rows, size_t width) : mv(rows * width * 2, 0.0f), width(width) {}
+  float* m(size_t row) { return mv.data() + row * width * 2; }
+  float* v(size_t row) { return m(row) + width; }
 };
 
 // One thread's gradients for one batch, gathered per touched row.
@@ -175,8 +179,8 @@ class AdamEngine final : public Engine {
     const uint32_t k = K ? K : o_.dim;
     const float b1 = o_.beta1, b2 = o_.beta2, eps = o_.eps, reg2 = 2 * o_.reg;
     T* wr = W + size_t(row) * k;
-    float* m = mw.m.data() + size_t(row) * k;
-    float* v = mw.v.data() + size_t(row) * k;
+    float* m = mw.m(row);
+    float* v = mw.v(row);
     float buf[K ? K : 4096];
     float* w = std::is_same_v<T, float> ? reinterpret_cast<float*>(wr) : buf;
     if constexpr (!std::is_same_v<T, float>) kernels::load(wr, w, k);
@@ -190,8 +194,8 @@ class AdamEngine final : public Engine {
     if constexpr (!std::is_same_v<T, float>) kernels::store_update(w, wr, k, noise * 0x9e3779b97f4a7c15ull + row);
     if (bias) {
       const float gc = gbias + 2 * o_.bias_reg() * bias[row];
-      float& bm = mb.m[row];
-      float& bv = mb.v[row];
+      float& bm = *mb.m(row);
+      float& bv = *mb.v(row);
       bm = b1 * bm + (1 - b1) * gc;
       bv = b2 * bv + (1 - b2) * gc * gc;
       bias[row] -= lr_t * bm / (std::sqrt(bv) + eps);
