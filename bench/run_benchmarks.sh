@@ -41,14 +41,14 @@ done
 if [ -d "$data/ml-1m-half" ]; then
   for t in 1 2; do
     row "ml-1m-half temporal, adam (recipe, 100 epochs), $t" --data_path "$data/ml-1m-half" --threads "$t"
-    row "ml-1m-half temporal, sgd (bench/configs), $t" --data_path "$data/ml-1m-half" --config "$root/bench/configs/ml1m-half-temporal.json" --threads "$t"
+    row "ml-1m-half temporal, sgd (bench/configs), $t" --data_path "$data/ml-1m-half" --config "$root/bench/configs/ml1m-half-temporal-sgd.json" --threads "$t"
     row "ml-1m-half temporal, als reg 0.05, 10 sweeps, $t" --data_path "$data/ml-1m-half" --optimizer als --reg 0.05 --epochs 10 --threads "$t"
   done
 fi
 if [ -d "$data/ml-100k" ]; then
   for t in 1 2; do
     row "ml-100k u1, adam (recipe), $t" --data_path "$data/ml-100k" --split files --train u1.base --test u1.test --threads "$t"
-    row "ml-100k u1, sgd (bench/configs), $t" --data_path "$data/ml-100k" --split files --train u1.base --test u1.test --config "$root/bench/configs/ml100k-u.json" --threads "$t"
+    row "ml-100k u1, sgd (bench/configs), $t" --data_path "$data/ml-100k" --split files --train u1.base --test u1.test --config "$root/bench/configs/ml100k-u-sgd.json" --threads "$t"
   done
 fi
 
@@ -75,8 +75,8 @@ if [ -d "$data/ml-1m-half" ] && [ -d "$data/ml-100k" ]; then
     done
     echo "| ml-100k u1..u5 mean (folds:$folds) | $engine | \`mfrec train --data_path ml-100k --split files --train uK.base --test uK.test --config bench/configs/ml100k-u$sfx.json\` | $(awk -v s="$sum" 'BEGIN {printf "%.4f", s / 5}') | $(awk -v s="$secs" 'BEGIN {printf "%.2f per fold", s / 5}') |"
   }
-  accuracy sgd ""
-  accuracy mcmc "-mcmc"
+  accuracy sgd "-sgd"
+  accuracy mcmc ""
 
   echo
   echo "### Storage precision (ml-1m-half temporal, the recipe: adam, 100 epochs)"
