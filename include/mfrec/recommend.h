@@ -37,7 +37,8 @@ struct FoldInRating {
 // where mu is the mean of the given ratings (as mu_u is a user's mean in training) and n their number.
 struct FoldInOptions {
   // < 0: derived from the model's training options: reg * batch_size, the per-rating L2 weight that
-  // Adam's per-batch penalty amounts to (0.05 with the defaults); else as given.
+  // Adam's per-batch penalty amounts to (0.05 with the defaults); for an mcmc model, the ridge of a
+  // Gaussian prior fitted to the trained users (reg_min unused); else as given.
   float reg_per_rating = -1;
   float reg_min = 1.0f;  // keeps a user with fewer ratings than dimensions well-posed
 };

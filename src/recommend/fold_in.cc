@@ -38,9 +38,14 @@ FoldedUser Recommender::fold_in(std::span<const FoldInRating> ratings, const Fol
   }
   if (r.empty()) return u;
 
-  const float per_rating = o.reg_per_rating >= 0 ? o.reg_per_rating : im.fold_in_reg;
-  const double lambda = double(per_rating) * double(r.size()) + double(std::max(o.reg_min, 0.0f));
-  Eigen::MatrixXd A = Eigen::MatrixXd::Identity(w, w) * std::max(lambda, 1e-9);
+  Eigen::MatrixXd A = Eigen::MatrixXd::Zero(w, w);
+  if (o.reg_per_rating < 0 && im.prior_ridge.size() == w) {
+    A.diagonal() = im.prior_ridge;
+  } else {
+    const float per_rating = o.reg_per_rating >= 0 ? o.reg_per_rating : im.fold_in_reg;
+    const double lambda = double(per_rating) * double(r.size()) + double(std::max(o.reg_min, 0.0f));
+    A.diagonal().setConstant(std::max(lambda, 1e-9));
+  }
   Eigen::VectorXd rhs = Eigen::VectorXd::Zero(w);
   Eigen::VectorXd z(w);
   for (const auto& x : r) {

@@ -1,4 +1,5 @@
 // Preparing a model for scoring, and scoring every item for one user.
+#include <algorithm>
 #include <cmath>
 
 #include "mfrec/error.h"
@@ -24,6 +25,30 @@ float per_rating_reg(const Model& m) {
   // Adam and mini-batches: the L2 term is added once per batch that touches a row, to a mean over
   // the batch, so per rating it weighs reg * batch_size; SGD and ALS add it per rating.
   return float(o.value("optimizer", std::string("adam")) == "adam" ? reg * o.value("batch_size", 512) : reg);
+}
+
+// mcmc's model holds the posterior mean, whose factors shrink where the samples disagree; the
+// L2 weights it was trained with are not a ridge for it (it has none). A new user's Bayesian
+// estimate under a Gaussian prior with the trained users' spread, per column (the columns of its
+// rank-2dim representation are far from equal in scale), is the ridge noise variance / variance.
+Eigen::VectorXd prior_ridge(const Model& m) {
+  const auto& o = m.meta.contains("options") ? m.meta["options"] : nlohmann::json::object();
+  if (o.value("optimizer", std::string()) != "mcmc") return {};
+  const double noise = m.meta.value("noise_variance", 1.0);
+  const bool biased = m.kind == ModelKind::biased;
+  const Eigen::Index d = Eigen::Index(m.dim);
+  Eigen::VectorXd second_moment = Eigen::VectorXd::Zero(d + (biased ? 1 : 0));
+  std::vector<float> row(m.dim);
+  size_t n = 0;
+  for (size_t u = 0; u < m.n_users(); ++u) {
+    m.P.read_row(u, row.data());
+    if (std::all_of(row.begin(), row.end(), [](float x) { return x == 0; })) continue;  // not trained
+    for (Eigen::Index c = 0; c < d; ++c) second_moment(c) += double(row[size_t(c)]) * row[size_t(c)];
+    if (biased) second_moment(d) += double(m.user_bias[u]) * m.user_bias[u];
+    ++n;
+  }
+  if (!n) return {};
+  return (noise / (second_moment.array() / double(n) + 1e-12)).matrix();
 }
 
 }  // namespace
@@ -52,6 +77,7 @@ Recommender::Recommender(std::shared_ptr<const Model> model) : model_(std::move(
   impl->Qn = normalized(impl->Q, impl->item_void);
   impl->Pn = normalized(to_fp32(m.P), impl->user_void);
   impl->fold_in_reg = per_rating_reg(m);
+  impl->prior_ridge = prior_ridge(m);
   impl_ = std::move(impl);
   popularity_.assign(m.n_items(), 0);
   for (uint32_t i : m.seen.items)

@@ -14,6 +14,9 @@ struct Recommender::Impl {
   RowMatrix Qn, Pn;               // unit-length rows (zero rows stay zero), for cosine
   std::vector<uint32_t> item_void, user_void;  // rows without factors: never similar to anything
   float fold_in_reg = 0.05f;      // per-rating L2 weight the model was trained with (see FoldInOptions)
+  // For a posterior-mean model (mcmc), in place of fold_in_reg: the ridge a Gaussian prior on the
+  // user's [p; b] amounts to, noise variance / the variance of each column over the trained users.
+  Eigen::VectorXd prior_ridge;    // empty for the other models
 };
 
 // Rows of a factor table as an fp32 matrix.

@@ -127,6 +127,8 @@ class McmcEngine final : public Engine {
     for (size_t u = 0; u < model_.n_users(); ++u) model_.P.write_row(u, m.P.col(Eigen::Index(u)).data());
     for (size_t i = 0; i < model_.n_items(); ++i) model_.Q.write_row(i, m.Q.col(Eigen::Index(i)).data());
     if (biased_) model_.user_bias = m.user_bias, model_.item_bias = m.item_bias;
+    // Fold-in's prior ridge (recommend/recommender.cc) scales with the rating noise.
+    model_.meta["noise_variance"] = kept_ ? double(kept_) / alpha_sum_ : 1.0 / alpha_;
   }
 
   bool burning_in() const override { return kept_ == 0; }
@@ -221,6 +223,7 @@ class McmcEngine final : public Engine {
   // P Q^T) / t with t samples, cut back to its best rank-rank_ approximation.
   void add_sample() {
     ++kept_;
+    alpha_sum_ += alpha_;
     if (biased_) {
       for (size_t u = 0; u < user_bias_sum_.size(); ++u) user_bias_sum_[u] += U_(k_, Eigen::Index(u));
       for (size_t i = 0; i < item_bias_sum_.size(); ++i) item_bias_sum_[i] += V_(k_, Eigen::Index(i));
@@ -287,7 +290,7 @@ class McmcEngine final : public Engine {
   RatingRows by_user_, by_item_;
   size_t n_;
   Matrix U_, V_;  // the current sample: one column [p; b] per user, per item
-  double alpha_ = 1, sse_ = 0;
+  double alpha_ = 1, sse_ = 0, alpha_sum_ = 0;
   uint32_t kept_ = 0;                                    // samples averaged so far
   Matrix A_, B_;                                         // the posterior mean's interactions, A B^T
   std::vector<double> user_bias_sum_, item_bias_sum_;  // and its biases, times kept_
