@@ -42,10 +42,12 @@ nlohmann::json settings_json(const TrainOptions& o) {
   auto round6 = [](float v) { return std::stod(fmt::format("{:.6g}", v)); };
   nlohmann::json j = {{"optimizer", o.optimizer}, {"dim", o.dim}, {"lr", round6(o.lr)}, {"reg", round6(o.reg)}, {"epochs", o.epochs}};
   if (o.optimizer == "adam") j["batch_size"] = o.batch_size;
+  if (o.optimizer == "mcmc") j["burn_in"] = o.burn_in, j["noise_precision"] = round6(o.noise_precision);
   return j;
 }
 
 std::string describe(const TrainOptions& o) {
+  if (o.optimizer == "mcmc") return fmt::format("optimizer mcmc dim {} noise precision {:.4g}", o.dim, o.noise_precision);
   return fmt::format("optimizer {} dim {} lr {:.4g} reg {:.4g}", o.optimizer, o.dim, o.lr, o.reg);
 }
 

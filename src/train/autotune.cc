@@ -20,10 +20,20 @@ struct Space {
 Space space_of(const std::string& optimizer) {
   if (optimizer == "sgd") return {0.01f, 0.2f, 0.005f, 0.2f, 60};
   if (optimizer == "als") return {1, 1, 0.01f, 1.0f, 20};
+  if (optimizer == "mcmc") return {1, 1, 1, 1, 150};  // no lr or L2 (its priors are learned)
   return {2e-4f, 2e-2f, 1e-5f, 1e-2f, 100};  // adam
 }
 
 const uint32_t kDims[] = {8, 16, 32, 64, 128, 256, 512};
+// mcmc draws a (dim + 1)-wide Gaussian per row and sweep: past 64 a trial would take the budget.
+constexpr uint32_t kMcmcMaxDim = 64;
+// mcmc's one knob besides dim: the precision of the rating noise (1.5 measured best on MovieLens).
+constexpr float kNoiseLo = 1.0f, kNoiseHi = 3.0f;
+constexpr uint32_t kMcmcBurnIn = 30;
+
+uint32_t max_dim_of(const TuneOptions& t, const std::string& optimizer) {
+  return optimizer == "mcmc" ? std::min(t.max_dim, kMcmcMaxDim) : t.max_dim;
+}
 
 float log_uniform(Random& rng, float lo, float hi) {
   return float(std::exp(std::log(double(lo)) + rng.uniform() * (std::log(double(hi)) - std::log(double(lo)))));
@@ -33,13 +43,18 @@ TrainOptions random_trial(const TrainOptions& base, const TuneOptions& t, Random
   TrainOptions o = base;
   o.optimizer = t.optimizers[rng.below(t.optimizers.size())];
   const Space s = space_of(o.optimizer);
-  const size_t n_dims = size_t(std::upper_bound(std::begin(kDims), std::end(kDims), t.max_dim) - std::begin(kDims));
+  const size_t n_dims =
+      size_t(std::upper_bound(std::begin(kDims), std::end(kDims), max_dim_of(t, o.optimizer)) - std::begin(kDims));
   o.dim = kDims[rng.below(std::max<size_t>(n_dims, 1))];
   o.lr = log_uniform(rng, s.lr_lo, s.lr_hi);
   o.reg = log_uniform(rng, s.reg_lo, s.reg_hi);
   o.reg_bias = -1;
   o.epochs = s.max_epochs;
   o.patience = t.patience;
+  if (o.optimizer == "mcmc") {
+    o.noise_precision = log_uniform(rng, kNoiseLo, kNoiseHi);
+    o.burn_in = kMcmcBurnIn;
+  }
   return o;
 }
 
@@ -57,7 +72,11 @@ TrainOptions perturb(const Trial& best, const TuneOptions& t, Random& rng, doubl
     auto at = std::find(std::begin(kDims), std::end(kDims), o.dim);
     const int step = rng.below(2) ? 1 : -1;
     const ptrdiff_t k = std::clamp<ptrdiff_t>((at - std::begin(kDims)) + step, 0, std::size(kDims) - 1);
-    if (kDims[k] <= t.max_dim) o.dim = kDims[k];
+    if (kDims[k] <= max_dim_of(t, o.optimizer)) o.dim = kDims[k];
+  }
+  if (o.optimizer == "mcmc") {
+    o.noise_precision = jitter(o.noise_precision, kNoiseLo, kNoiseHi);
+    o.burn_in = kMcmcBurnIn;
   }
   o.epochs = space_of(o.optimizer).max_epochs;
   o.patience = t.patience;
