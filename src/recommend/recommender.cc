@@ -1,5 +1,4 @@
 // Preparing a model for scoring, and scoring every item for one user.
-#include <algorithm>
 #include <cmath>
 
 #include "mfrec/error.h"
@@ -31,23 +30,18 @@ float per_rating_reg(const Model& m) {
 // L2 weights it was trained with are not a ridge for it (it has none). A new user's Bayesian
 // estimate under a Gaussian prior with the trained users' spread, per column (the columns of its
 // rank-2dim representation are far from equal in scale), is the ridge noise variance / variance.
-Eigen::VectorXd prior_ridge(const Model& m) {
+Eigen::VectorXd prior_ridge(const Model& m, const RowMatrix& P, size_t untrained_users) {
   const auto& o = m.meta.contains("options") ? m.meta["options"] : nlohmann::json::object();
   if (o.value("optimizer", std::string()) != "mcmc") return {};
-  const double noise = m.meta.value("noise_variance", 1.0);
+  const size_t n = m.n_users() - untrained_users;  // their rows and biases are zero: they add nothing
+  if (!n) return {};
   const bool biased = m.kind == ModelKind::biased;
   const Eigen::Index d = Eigen::Index(m.dim);
-  Eigen::VectorXd second_moment = Eigen::VectorXd::Zero(d + (biased ? 1 : 0));
-  std::vector<float> row(m.dim);
-  size_t n = 0;
-  for (size_t u = 0; u < m.n_users(); ++u) {
-    m.P.read_row(u, row.data());
-    if (std::all_of(row.begin(), row.end(), [](float x) { return x == 0; })) continue;  // not trained
-    for (Eigen::Index c = 0; c < d; ++c) second_moment(c) += double(row[size_t(c)]) * row[size_t(c)];
-    if (biased) second_moment(d) += double(m.user_bias[u]) * m.user_bias[u];
-    ++n;
-  }
-  if (!n) return {};
+  Eigen::VectorXd second_moment(d + (biased ? 1 : 0));
+  second_moment.head(d) = P.cast<double>().colwise().squaredNorm().transpose();
+  if (biased)
+    second_moment(d) = Eigen::Map<const Eigen::VectorXf>(m.user_bias.data(), Eigen::Index(m.n_users())).cast<double>().squaredNorm();
+  const double noise = m.meta.value("noise_variance", 1.0);
   return (noise / (second_moment.array() / double(n) + 1e-12)).matrix();
 }
 
@@ -75,9 +69,10 @@ Recommender::Recommender(std::shared_ptr<const Model> model) : model_(std::move(
   impl->item_bias = Eigen::Map<const Eigen::VectorXf>(m.item_bias.data(), Eigen::Index(m.n_items()));
   if (m.kind == ModelKind::plain) impl->item_bias.setZero();
   impl->Qn = normalized(impl->Q, impl->item_void);
-  impl->Pn = normalized(to_fp32(m.P), impl->user_void);
+  const RowMatrix P = to_fp32(m.P);
+  impl->Pn = normalized(P, impl->user_void);
   impl->fold_in_reg = per_rating_reg(m);
-  impl->prior_ridge = prior_ridge(m);
+  impl->prior_ridge = prior_ridge(m, P, impl->user_void.size());
   impl_ = std::move(impl);
   popularity_.assign(m.n_items(), 0);
   for (uint32_t i : m.seen.items)
