@@ -14,6 +14,7 @@
 #include "test_util.h"
 #include "train/engine.h"
 #include "train/samples.h"
+#include "train/shuffle.h"
 
 namespace mfrec {
 namespace {
@@ -140,20 +141,21 @@ TEST(CudaMath, PermutationsLookShuffled) {
 struct ReplayedAdam {
   Model& m;
   const TrainOptions& o;
-  std::vector<Sample> samples;
-  std::vector<uint32_t> order;
+  std::vector<Sample> samples;   // in the previous epoch's order (training-set order at first)
+  std::vector<Sample> shuffled;  // this epoch's order
   std::vector<float> mP, vP, mQ, vQ, mbu, vbu, mbi, vbi;
   uint64_t step = 0;
 
   ReplayedAdam(Model& model, const Ratings& train, const TrainOptions& options)
-      : m(model), o(options), samples(pack_samples(train, model)), order(samples.size()),
+      : m(model), o(options), samples(pack_samples(train, model)), shuffled(samples.size()),
         mP(m.n_users() * o.dim), vP(mP.size()), mQ(m.n_items() * o.dim), vQ(mQ.size()),
         mbu(m.n_users()), vbu(m.n_users()), mbi(m.n_items()), vbi(m.n_items()) {
-    for (uint32_t k = 0; k < order.size(); ++k) order[k] = k;
   }
 
   void epoch(uint32_t e) {
-    Random(o.seed * 0x9e3779b97f4a7c15ull + e).shuffle(order);  // the CPU engine's order
+    // The CPU engine's order: a shuffle of the previous epoch's.
+    StreamShuffle<Sample>()(samples, shuffled.data(), o.seed * 0x9e3779b97f4a7c15ull + e);
+    samples.swap(shuffled);
     const uint32_t k = o.dim, B = o.batch_size;
     float* P = static_cast<float*>(m.P.raw());
     float* Q = static_cast<float*>(m.Q.raw());
@@ -161,7 +163,7 @@ struct ReplayedAdam {
       const size_t end = std::min(samples.size(), begin + B);
       std::map<uint32_t, std::vector<float>> gu, gi;  // row -> gradient (dim factors, then the bias)
       for (size_t s = begin; s < end; ++s) {
-        const Sample& x = samples[order[s]];
+        const Sample& x = samples[s];
         float dot = 0;
         for (uint32_t c = 0; c < k; ++c) dot += P[size_t(x.user) * k + c] * Q[size_t(x.item) * k + c];
         const float pred = x.base + dot + m.user_bias[x.user] + m.item_bias[x.item];
@@ -190,11 +192,16 @@ struct ReplayedAdam {
   }
 };
 
-TEST(CudaMath, AdamKernelsAlgorithmMatchesTheCpuEngine) {
+// Both forms of the CPU engine's samples: 8-byte PackedSamples (at most 256 rating values) and
+// 16-byte Samples (here 1000 values).
+class CudaMathAdam : public ::testing::TestWithParam<uint32_t> {};
+
+TEST_P(CudaMathAdam, KernelsAlgorithmMatchesTheCpuEngine) {
   Random rng(11);
   Ratings train;
-  const uint32_t users = 60, items = 40;
-  for (int k = 0; k < 3000; ++k) train.push(uint32_t(rng.below(users)), uint32_t(rng.below(items)), float(1 + rng.below(5)));
+  const uint32_t users = 60, items = 40, values = GetParam();
+  for (int k = 0; k < 3000; ++k)
+    train.push(uint32_t(rng.below(users)), uint32_t(rng.below(items)), 1 + 4 * float(rng.below(values)) / float(values - 1));
   TrainOptions o;
   o.threads = 1;
   o.dim = 8;
@@ -223,6 +230,8 @@ TEST(CudaMath, AdamKernelsAlgorithmMatchesTheCpuEngine) {
   }
   EXPECT_LT(worst, 2e-5) << "the kernels' algorithm drifts from the CPU engine's";
 }
+
+INSTANTIATE_TEST_SUITE_P(RatingValues, CudaMathAdam, ::testing::Values(5u, 1000u));
 
 // Without a usable GPU (none here, or a build without CUDA) `--device cuda` is a clear error, exit 1.
 TEST(CudaCli, DeviceCudaWithoutAGpuIsAClearError) {

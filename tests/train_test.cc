@@ -55,7 +55,7 @@ TEST(Train, EarlyStoppingKeepsTheBestEpoch) {
 
 TEST(Train, KeepLastHoldsTheFinalEpoch) {
   TrainOptions o;
-  o.epochs = 40, o.batch_size = 16, o.lr = 0.05f, o.reg = 0, o.threads = 1, o.dim = 64;
+  o.epochs = 40, o.batch_size = 16, o.lr = 0.002f, o.reg = 0, o.threads = 1, o.dim = 64;
   FitResult best, last;
   fit(fx().data, fx().split, o, best);
   o.keep_best = false;

@@ -32,6 +32,7 @@
 #include "train/block_scheduler.h"
 #include "train/engine.h"
 #include "train/samples.h"
+#include "train/shuffle.h"
 #include "train/sgd_engine.h"
 
 namespace mfrec {
@@ -317,8 +318,8 @@ class SgdEngine final : public Engine {
       user_row_ = grid_.user_index;
       item_row_ = grid_.item_index;
     } else {
-      std::vector<uint32_t> order;
-      shuffle_samples(samples, order, shuffled_, o.seed ^ 0xbb67ae8584caa73bull);
+      shuffled_.resize(samples.size());
+      StreamShuffle<Sample>()(samples, shuffled_.data(), o.seed ^ 0xbb67ae8584caa73bull);
       user_row_.resize(model.n_users());
       item_row_.resize(model.n_items());
       std::iota(user_row_.begin(), user_row_.end(), 0u);
