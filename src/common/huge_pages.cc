@@ -23,8 +23,7 @@ HugePageBuffer::HugePageBuffer(size_t bytes) : size_(bytes) {
   }
   const uintptr_t at = (reinterpret_cast<uintptr_t>(map_) + kHugePage - 1) / kHugePage * kHugePage;
   data_ = reinterpret_cast<std::byte*>(at);
-  const size_t whole = bytes / kHugePage * kHugePage;
-  if (whole) ::madvise(data_, whole, MADV_HUGEPAGE);  // advice only: without it the pages are 4 KiB
+  ::madvise(data_, rounded, MADV_HUGEPAGE);  // advice only: without it the pages are 4 KiB
 }
 
 HugePageBuffer::~HugePageBuffer() {

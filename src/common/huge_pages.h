@@ -2,8 +2,8 @@
 // Zeroed memory for a training loop's hot tables, on 2 MiB pages where the kernel allows it
 // (transparent huge pages in "madvise" mode, the usual default). Rows picked at random from a few
 // MiB then cost no TLB miss each: on 4 KiB pages nearly every row is on another page, and a page
-// walk costs more still under virtualisation. Only whole huge pages are asked for, so that a tail
-// does not cost a full 2 MiB of memory. Falls back to ordinary pages silently.
+// walk costs more still under virtualisation. The last page is whole too: up to 2 MiB more memory
+// than asked. Falls back to ordinary pages silently.
 #include <cstddef>
 
 namespace mfrec {

@@ -60,7 +60,7 @@ struct BatchGrad {
   std::vector<uint32_t> rows;  // touched rows, in first-touch order: the first `touched`
   std::vector<float> g;        // slot x dim factor gradient
   std::vector<float> gb;       // slot bias gradient
-  uint32_t touched = 0;
+  size_t touched = 0;
   BatchGrad(size_t n_rows, size_t batch, uint32_t dim) : slot(n_rows, -1), rows(batch), g(batch * dim), gb(batch) {}
   // Adds g * x to the gradient row of `row` (and g to its bias), starting it on first touch. Inlined
   // by force: the call costs 10% of an epoch where g++ declines.
@@ -81,7 +81,7 @@ struct BatchGrad {
     }
   }
   void clear() {
-    for (uint32_t s = 0; s < touched; ++s) slot[rows[s]] = -1;
+    for (size_t s = 0; s < touched; ++s) slot[rows[s]] = -1;
     touched = 0;
   }
 };
@@ -115,8 +115,9 @@ class AdamEngine final : public Engine {
     const size_t users = model.n_users(), items = model.n_items();
     items_at_ = round_up(users * stride_);
     biases_at_ = round_up(items_at_ + items * stride_);
-    arena_ = HugePageBuffer(biases_at_ + (users + items) * sizeof(BiasState));
-    for (auto& buffer : sample_buffers_) buffer.resize(n_ * sample_bytes / sizeof(uint64_t));
+    samples_at_[0] = round_up(biases_at_ + (users + items) * sizeof(BiasState));
+    samples_at_[1] = round_up(samples_at_[0] + n_ * sample_bytes);
+    arena_ = HugePageBuffer(samples_at_[1] + n_ * sample_bytes);
     load_from_model();
     // The ratings in training-set order, where the first epoch's shuffle reads them (see run_epoch).
     if (packed()) pack_samples(train, levels_, samples<PackedSample>(0));
@@ -146,8 +147,8 @@ class AdamEngine final : public Engine {
   // Epoch e reads buffer e % 2, shuffled from the other one, which holds epoch e - 1's order (for the
   // first epoch, the training-set order). Both are only read while the next epoch's order is made.
   template <typename S>
-  S* samples(uint32_t epoch) {
-    return reinterpret_cast<S*>(sample_buffers_[epoch % 2].data());
+  S* samples(uint32_t epoch) const {
+    return reinterpret_cast<S*>(arena_.data() + samples_at_[epoch % 2]);
   }
   void shuffle_for(uint32_t epoch) {
     const uint64_t seed = o_.seed * 0x9e3779b97f4a7c15ull + epoch;
@@ -308,13 +309,11 @@ class AdamEngine final : public Engine {
   std::vector<float> levels_;  // the rating values, by level, when the samples are PackedSamples
   StreamShuffle<Sample> shuffle_;
   StreamShuffle<PackedSample> shuffle_packed_;
-  // The arena, on huge pages: user blocks, item blocks, then biases (offsets in bytes, on cache lines).
+  // The arena, on huge pages: user blocks, item blocks, biases, then two epochs' ratings in their
+  // random order (batch b is [b * B, (b + 1) * B)), as Samples or PackedSamples. Offsets in bytes,
+  // each on a cache line.
   HugePageBuffer arena_;
-  size_t stride_ = 0, moments_at_ = 0, items_at_ = 0, biases_at_ = 0;
-  // Two epochs' ratings in their random order (batch b is [b * B, (b + 1) * B)), Samples or
-  // PackedSamples. Ordinary heap memory: read as a stream, they do not need huge pages, and they
-  // reuse what loading the data freed (peak memory stays below the 3x-the-ratings budget).
-  std::vector<uint64_t> sample_buffers_[2];
+  size_t stride_ = 0, moments_at_ = 0, items_at_ = 0, biases_at_ = 0, samples_at_[2] = {0, 0};
   uint64_t step_ = 0;  // Adam steps taken before this epoch
   bool shuffle_ahead_ = false;
   uint32_t next_epoch_ = 0;        // the epoch next_shuffle_ is shuffling for

@@ -1,5 +1,9 @@
 #include "mfrec/fit.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include "mfrec/error.h"
 
 namespace mfrec {
@@ -49,6 +53,11 @@ Model fit(const Dataset& data, const Split& split, const TrainOptions& o, FitRes
     carry_over(*resume, m);
     epochs_before = resume->meta.value("epochs_done", uint64_t(0));
   }
+#ifdef __GLIBC__
+  // Reading and splitting the data freed several MB in the middle of the heap, which glibc keeps
+  // resident; hand them back before the engine allocates its tables (8 MB of peak memory on ml-1m).
+  malloc_trim(0);
+#endif
   result.train = train(m, split.train, split.val, o, on_epoch);
   m.zero_unseen(split.train);
   // What each user rated in training (validation included): never recommended back.
