@@ -60,8 +60,10 @@ struct BatchGrad {
   std::vector<uint32_t> rows;  // touched rows, in first-touch order: the first `touched`
   std::vector<float> g;        // slot x dim factor gradient
   std::vector<float> gb;       // slot bias gradient
+  std::vector<float> bias_columns;  // room for the touched rows' biases and their moments
   size_t touched = 0;
-  BatchGrad(size_t n_rows, size_t batch, uint32_t dim) : slot(n_rows, -1), rows(batch), g(batch * dim), gb(batch) {}
+  BatchGrad(size_t n_rows, size_t batch, uint32_t dim)
+      : slot(n_rows, -1), rows(batch), g(batch * dim), gb(batch), bias_columns(3 * batch) {}
   // Adds g * x to the gradient row of `row` (and g to its bias), starting it on first touch. Inlined
   // by force: the call costs 10% of an epoch where g++ declines.
   [[gnu::always_inline]] void add(uint32_t row, uint32_t dim, float g, const float* x) {
@@ -265,13 +267,33 @@ class AdamEngine final : public Engine {
   }
 
   template <typename T, uint32_t K>
-  void apply(const RowBlocks<T>& W, const BatchGrad& grad, BiasState* bias, float lr_t, uint64_t noise) {
+  void apply(const RowBlocks<T>& W, BatchGrad& grad, BiasState* bias, float lr_t, uint64_t noise) {
     if (model_.kind != ModelKind::biased) bias = nullptr;
     const uint32_t k = K ? K : k_;
-    for (size_t s = 0; s < grad.touched; ++s) {
-      const uint32_t row = grad.rows[s];
-      update_row<T, K>(W, row, grad.g.data() + s * k, lr_t, noise);
-      if (bias) update_bias(bias[row], grad.gb[s], lr_t);
+    for (size_t s = 0; s < grad.touched; ++s) update_row<T, K>(W, grad.rows[s], grad.g.data() + s * k, lr_t, noise);
+    if (bias) update_biases(bias, grad, lr_t);
+  }
+
+  // The biases of the touched rows, gathered so that the arithmetic vectorises (4% of an epoch).
+  void update_biases(BiasState* bias, BatchGrad& grad, float lr_t) const {
+    const size_t n = grad.touched;
+    float *b = grad.bias_columns.data(), *m = b + n, *v = m + n;
+    for (size_t s = 0; s < n; ++s) {
+      const BiasState& st = bias[grad.rows[s]];
+      b[s] = st.b, m[s] = st.m, v[s] = st.v;
+    }
+    const float b1 = o_.beta1, b2 = o_.beta2, eps = o_.eps, reg2 = 2 * o_.bias_reg();
+    const float* g = grad.gb.data();
+#pragma omp simd
+    for (size_t s = 0; s < n; ++s) {
+      const float gc = g[s] + reg2 * b[s];
+      m[s] = b1 * m[s] + (1 - b1) * gc;
+      v[s] = b2 * v[s] + (1 - b2) * gc * gc;
+      b[s] -= lr_t * m[s] / (std::sqrt(v[s]) + eps);
+    }
+    for (size_t s = 0; s < n; ++s) {
+      BiasState& st = bias[grad.rows[s]];
+      st.b = b[s], st.m = m[s], st.v = v[s];
     }
   }
 
@@ -295,13 +317,6 @@ class AdamEngine final : public Engine {
     if constexpr (!std::is_same_v<T, float>) kernels::store_update(w, wr, k, noise * 0x9e3779b97f4a7c15ull + row);
   }
 
-  void update_bias(BiasState& s, float g, float lr_t) const {
-    const float b1 = o_.beta1, b2 = o_.beta2;
-    const float gc = g + 2 * o_.bias_reg() * s.b;
-    s.m = b1 * s.m + (1 - b1) * gc;
-    s.v = b2 * s.v + (1 - b2) * gc * gc;
-    s.b -= lr_t * s.m / (std::sqrt(s.v) + o_.eps);
-  }
 
   TrainOptions o_;
   uint32_t k_;
