@@ -206,11 +206,16 @@ class AdamEngine final : public Engine {
     const size_t B = o_.batch_size, n = n_, n_batches = (n + B - 1) / B;
     const int threads = int(std::min<uint32_t>(o_.thread_count(), 64));
     const RowBlocks<T> P = users<T>(), Q = items<T>();
+    while (grads_.size() < 2 * size_t(threads)) {
+      grads_.emplace_back(model_.n_users(), B, k_);
+      grads_.emplace_back(model_.n_items(), B, k_);
+    }
     double sse = 0;
 #pragma omp parallel num_threads(threads) reduction(+ : sse)
     {
       const size_t t = size_t(omp_get_thread_num()), nt = size_t(omp_get_num_threads());
-      BatchGrad gu(model_.n_users(), B, k_), gi(model_.n_items(), B, k_);
+      BatchGrad& gu = grads_[2 * t];
+      BatchGrad& gi = grads_[2 * t + 1];
       for (size_t b = t; b < n_batches; b += nt) {
         const size_t begin = b * B, end = std::min(n, begin + B);
         sse += gradients<T, K>(P, Q, samples + begin, end - begin, gu, gi);
@@ -330,6 +335,7 @@ class AdamEngine final : public Engine {
   HugePageBuffer arena_;
   size_t stride_ = 0, moments_at_ = 0, items_at_ = 0, biases_at_ = 0, samples_at_[2] = {0, 0};
   uint64_t step_ = 0;  // Adam steps taken before this epoch
+  std::vector<BatchGrad> grads_;  // per thread, for users then items: kept from epoch to epoch
   bool shuffle_ahead_ = false;
   uint32_t next_epoch_ = 0;        // the epoch next_shuffle_ is shuffling for
   std::future<void> next_shuffle_;  // declared last: destroyed (joined) first
