@@ -24,8 +24,8 @@ TEST(Cli, TrainWritesModelLogAndMetrics) {
   EXPECT_TRUE(contains(log, "E2E Training Duration sec : "));
   const auto m = nlohmann::json::parse(test::read_file(out + "/metrics.json"));
   for (const char* key : {"test_rmse", "test_mae", "val_rmse", "best_epoch", "epochs", "train_seconds",
-                          "samples_per_second", "load_seconds", "n_users", "n_items", "n_train", "n_test",
-                          "cold_test_ratings", "split", "optimizer", "precision"})
+                          "loop_seconds", "samples_per_second", "load_seconds", "n_users", "n_items", "n_train",
+                          "n_test", "cold_test_ratings", "split", "optimizer", "precision"})
     EXPECT_TRUE(m.contains(key)) << key;
   EXPECT_EQ(m["split"], "temporal");
   EXPECT_EQ(m["epochs"], 3);

@@ -28,6 +28,8 @@ TEST(Train, LearnsFarBelowTheUserMeanBaseline) {
   EXPECT_EQ(r.train.history.size(), 30u);
   EXPECT_GT(r.train.best_epoch, 0u);
   EXPECT_LT(r.train.history.back().loss, r.train.history.front().loss);
+  EXPECT_GT(r.train.train_seconds, 0.0);
+  EXPECT_GT(r.train.loop_seconds, r.train.train_seconds) << "the loop holds the epochs and validation";
   for (size_t u = 0; u < m.n_users(); ++u) EXPECT_GT(m.seen.count(uint32_t(u)), 0u);
 }
 

@@ -54,6 +54,7 @@ struct TrainResult {
   std::vector<EpochStats> history;
   uint32_t best_epoch = 0;    // the epoch whose parameters the model holds (the last with keep_best off)
   double train_seconds = 0;   // the epochs alone (not loading, not evaluation after training)
+  double loop_seconds = 0;    // the whole epoch loop: the epochs, validation after each, keeping the best
   bool diverged = false;      // the loss became NaN or infinite; the model holds the last good epoch
   bool early_stopped = false;
 };

@@ -81,7 +81,7 @@ nlohmann::json run(const Args& a) {
   nlohmann::json metrics = {
       {"test_rmse", r.test.rmse}, {"test_mae", r.test.mae}, {"val_rmse", r.val.rmse},
       {"best_epoch", r.train.best_epoch}, {"epochs", epochs_run}, {"train_seconds", r.train.train_seconds},
-      {"samples_per_second", sps}, {"load_seconds", data.load_seconds}, {"e2e_seconds", e2e},
+      {"loop_seconds", r.train.loop_seconds}, {"samples_per_second", sps}, {"load_seconds", data.load_seconds}, {"e2e_seconds", e2e},
       {"n_users", data.users.size()}, {"n_items", data.items.size()}, {"n_train", split.train.size()},
       {"n_val", split.val.size()}, {"n_test", split.test.size()}, {"cold_test_ratings", r.test.cold},
       {"duplicates", data.report.duplicates}, {"split", data_args.split}, {"optimizer", o.optimizer},

@@ -30,6 +30,7 @@ TrainResult train(Model& model, const Ratings& train_part, const Ratings& val, c
   Params best(model);
   double best_val = std::numeric_limits<double>::infinity();
   uint32_t since_best = 0;
+  const auto loop_start = std::chrono::steady_clock::now();
   for (uint32_t epoch = 1; epoch <= o.epochs; ++epoch) {
     const auto t0 = std::chrono::steady_clock::now();
     const double mse = engine->run_epoch(epoch);
@@ -63,6 +64,7 @@ TrainResult train(Model& model, const Ratings& train_part, const Ratings& val, c
     }
   }
   engine->sync();
+  result.loop_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - loop_start).count();
   if (o.keep_best || result.diverged) {
     best.restore(model);
   } else {
