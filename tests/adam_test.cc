@@ -119,8 +119,8 @@ FitResult fit_small(const TrainOptions& o, Model* out = nullptr) {
   return r;
 }
 
-TEST(Adam, BitIdenticalForASeedWithOneThread) {
-  for (uint32_t threads : {1u}) {
+TEST(Adam, BitIdenticalForASeedAndAThreadCount) {
+  for (uint32_t threads : {1u, 2u, 4u}) {  // dim 32: one slice, two of 16, four of 8
     TrainOptions o;
     o.epochs = 3, o.threads = threads, o.seed = 4, o.batch_size = 64;
     Model a, b;
@@ -141,16 +141,59 @@ TEST(Adam, TwoThreadsReachTheSameAccuracy) {
   EXPECT_NEAR(fit_small(o).test.rmse, one, 0.01);
 }
 
+// Threads split the dimensions of the one-thread algorithm: the same batches, the same order, the
+// same updates; only the dot products are summed in two halves, so the parameters stay within
+// rounding of the one-thread run.
+double largest_difference(const Model& a, const Model& b) {
+  double worst = 0;
+  for (size_t u = 0; u < a.n_users(); ++u) {
+    for (uint32_t c = 0; c < a.dim; ++c) worst = std::max(worst, double(std::abs(a.P.get(u, c) - b.P.get(u, c))));
+    worst = std::max(worst, double(std::abs(a.user_bias[u] - b.user_bias[u])));
+  }
+  for (size_t i = 0; i < a.n_items(); ++i) {
+    for (uint32_t c = 0; c < a.dim; ++c) worst = std::max(worst, double(std::abs(a.Q.get(i, c) - b.Q.get(i, c))));
+    worst = std::max(worst, double(std::abs(a.item_bias[i] - b.item_bias[i])));
+  }
+  return worst;
+}
+
+TEST(Adam, ThreadsSplitTheDimensionsOfTheOneThreadAlgorithm) {
+  TrainOptions o;
+  o.epochs = 3, o.threads = 1, o.batch_size = 64, o.lr = 0.005f, o.keep_best = false;
+  Model one, two, four;
+  fit_small(o, &one);
+  o.threads = 2;
+  fit_small(o, &two);
+  o.threads = 4;
+  fit_small(o, &four);
+  EXPECT_GT(largest_difference(one, two), 0.0) << "two threads ran as one";
+  EXPECT_LT(largest_difference(one, two), 1e-4);
+  EXPECT_LT(largest_difference(one, four), 1e-4);
+}
+
+// A dim that does not split into slices of whole vectors runs on one thread: the one-thread model.
+TEST(Adam, ADimThatDoesNotSplitRunsOnOneThread) {
+  TrainOptions o;
+  o.epochs = 2, o.threads = 1, o.batch_size = 64, o.dim = 12, o.keep_best = false;
+  Model one, two;
+  fit_small(o, &one);
+  o.threads = 2;
+  fit_small(o, &two);
+  EXPECT_EQ(largest_difference(one, two), 0.0);
+}
+
 TEST(Adam, SixteenBitStorageStaysCloseToFp32) {
   TrainOptions o;
   o.epochs = 20, o.threads = 1, o.batch_size = 64, o.lr = 0.005f;
   const double fp32 = fit_small(o).test.rmse;
   for (Precision p : {Precision::bf16, Precision::fp16}) {
-    o.precision = p;
-    Model m;
-    const double rmse = fit_small(o, &m).test.rmse;
-    EXPECT_NEAR(rmse, fp32, 0.01) << precision_name(p);
-    EXPECT_EQ(m.P.bytes(), m.n_users() * m.dim * 2);
+    for (uint32_t threads : {1u, 2u}) {
+      o.precision = p, o.threads = threads;
+      Model m;
+      const double rmse = fit_small(o, &m).test.rmse;
+      EXPECT_NEAR(rmse, fp32, 0.01) << precision_name(p) << ", " << threads << " threads";
+      EXPECT_EQ(m.P.bytes(), m.n_users() * m.dim * 2);
+    }
   }
 }
 

@@ -42,6 +42,25 @@ TEST(StreamShuffle, IsAPermutationFixedByItsSeed) {
   }
 }
 
+// Threads sharing the work give the same permutation as one thread.
+TEST(StreamShuffle, PartsGiveTheOneThreadPermutation) {
+  for (size_t n : {0, 3, 5000, 300000}) {
+    const auto in = items(n);
+    const auto one = shuffled_ids(in, 5);
+    for (int parts : {2, 3, 7}) {
+      std::vector<Item> out(n);
+      StreamShuffle<Item> shuffle;
+      shuffle.begin(in, out.data(), 5, parts);
+      for (int p = 0; p < parts; ++p) shuffle.count(p);
+      for (int p = parts - 1; p >= 0; --p) shuffle.place(p);  // any order within a step
+      for (int p = 0; p < parts; ++p) shuffle.shuffle_buckets(p);
+      std::vector<uint32_t> ids(n);
+      for (size_t k = 0; k < n; ++k) ids[k] = out[k].id;
+      EXPECT_EQ(ids, one) << n << " " << parts;
+    }
+  }
+}
+
 // Every element is equally likely at every place: over many seeds, the counts of (element, place
 // decile) stay within a few standard deviations of their mean, for the first and last elements and
 // one in the middle, with 4 buckets and with 32.

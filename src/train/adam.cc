@@ -1,19 +1,22 @@
 // Adam over mini-batches, applied sparsely: a batch updates only the rows it touches (the users and
 // items of its ratings), with the recipe's loss: mean squared error over the batch plus L2 on those
-// rows. Moments of untouched rows are left as they are ("lazy" Adam, as TF's LazyAdam).
-//
-// One thread (the automatic choice, see TrainOptions::thread_count) is the exact sequential algorithm,
-// bit-identical run to run for a seed. With --threads N, threads take whole batches side by side on
-// shared parameters (Hogwild, Niu et al. 2011): no locks and no barriers, so a busy machine slows
-// them down gracefully.
+// rows. Moments of untouched rows are left as they are ("lazy" Adam, as TF's LazyAdam). The same
+// model for a seed run to run, and for a thread count.
 //
 // The step is bound by memory: rows picked at random from tables (weights and two moments) larger
 // than L2. So the engine keeps its own copy of the tables, laid out for that: a row's weights and
 // moments in one block ([w | m | v]: 384 bytes at dim 32 in fp32, six adjacent cache lines), on huge
 // pages, and each epoch's ratings in their shuffled order, read as a stream (8-byte PackedSamples when
 // the data allows) instead of gathered through a shuffled index. Each epoch's order is a fresh
-// uniform shuffle of the previous epoch's, made during the previous epoch on a core the training
-// leaves idle. The weights go back to the model after every epoch.
+// uniform shuffle of the previous epoch's (shuffle.h). The weights go back to the model after every
+// epoch.
+//
+// One thread (the automatic choice, see TrainOptions::thread_count) runs the batches with the next
+// epoch's shuffle made meanwhile on a core it leaves idle. With --threads N the dimensions are split
+// in N slices (dim divisible by 8 N), one per thread: every thread computes its slice of each
+// rating's dot product, the threads add up the slices (one barrier per batch), and each updates its
+// slice of every touched row, with its own copy of the biases (updated alike everywhere). The batches
+// are the recipe's, and each thread's tables are a fraction of the whole: they fit its L2.
 #include <omp.h>
 
 #include <cmath>
@@ -21,113 +24,62 @@
 #include <future>
 
 #include "common/huge_pages.h"
-#include "model/kernels.h"
+#include "mfrec/error.h"
+#include "train/adam_rows.h"
 #include "train/engine.h"
-#include "train/samples.h"
 #include "train/shuffle.h"
 
 namespace mfrec {
 namespace {
 
-// One table as the engine keeps it: row r's weights (k values of the storage type T), then its first
-// and second moments (k floats each), in one block of `stride` bytes.
-template <typename T>
-struct RowBlocks {
-  std::byte* base;
-  size_t stride, moments_at;  // bytes
-  T* w(size_t row) const { return reinterpret_cast<T*>(base + row * stride); }
-  float* m(size_t row) const { return reinterpret_cast<float*>(base + row * stride + moments_at); }
-};
+using adam::BatchGrad;
+using adam::BiasState;
+using adam::Rating;
+using adam::RowBlocks;
 
-// A bias and its two moments.
-struct BiasState {
-  float b, m, v, unused;
-};
-
-// A training rating as the inner loop reads it, from either packed form.
-struct Rating {
-  uint32_t user, item;
-  float value, base;
-};
-inline Rating read(const Sample& x, const float*, const float*) { return {x.user, x.item, x.rating, x.base}; }
-inline Rating read(const PackedSample& x, const float* levels, const float* user_mean) {
-  return {x.user, x.item(), levels[x.level()], user_mean[x.user]};
-}
-
-// One thread's gradients for one batch, gathered per touched row.
-struct BatchGrad {
-  std::vector<int32_t> slot;   // row -> slot in this batch, -1 when untouched
-  std::vector<uint32_t> rows;  // touched rows, in first-touch order: the first `touched`
-  std::vector<float> g;        // slot x dim factor gradient
-  std::vector<float> gb;       // slot bias gradient
-  std::vector<float> bias_columns;  // room for the touched rows' biases and their moments
-  size_t touched = 0;
-  BatchGrad(size_t n_rows, size_t batch, uint32_t dim)
-      : slot(n_rows, -1), rows(batch), g(batch * dim), gb(batch), bias_columns(3 * batch) {}
-  // Adds g * x to the gradient row of `row` (and g to its bias), starting it on first touch. Inlined
-  // by force: the call costs 10% of an epoch where g++ declines.
-  [[gnu::always_inline]] void add(uint32_t row, uint32_t dim, float g, const float* x) {
-    int32_t& at = slot[row];
-    if (at < 0) {
-      at = int32_t(touched);
-      rows[touched++] = row;
-      float* out = this->g.data() + size_t(at) * dim;
-#pragma omp simd
-      for (uint32_t c = 0; c < dim; ++c) out[c] = g * x[c];
-      gb[size_t(at)] = g;
-    } else {
-      float* out = this->g.data() + size_t(at) * dim;
-#pragma omp simd
-      for (uint32_t c = 0; c < dim; ++c) out[c] += g * x[c];
-      gb[size_t(at)] += g;
-    }
-  }
-  void clear() {
-    for (size_t s = 0; s < touched; ++s) slot[rows[s]] = -1;
-    touched = 0;
-  }
-};
-
-template <typename T>
-inline void prefetch_row(const T* row, uint32_t k) {
-  const char* p = reinterpret_cast<const char*>(row);
-  for (size_t at = 0; at < k * sizeof(T); at += 64) __builtin_prefetch(p + at);
-}
-
-// A factor row as fp32: the row itself for fp32 storage, else converted into `buf`.
-template <typename T, uint32_t K>
-inline const float* as_f32(const T* row, float* buf, uint32_t k) {
-  if constexpr (std::is_same_v<T, float>) {
-    return row;
-  } else {
-    kernels::load(row, buf, K ? K : k);
-    return buf;
-  }
+// How many slices of the dimensions `threads` threads take: the most, up to `threads`, that split
+// `dim` into slices of a multiple of 8 (whole vectors).
+uint32_t dimension_slices(uint32_t threads, uint32_t dim) {
+  for (uint32_t t = threads; t > 1; --t)
+    if (dim % (8 * t) == 0) return t;
+  return 1;
 }
 
 class AdamEngine final : public Engine {
  public:
   AdamEngine(Model& model, const Ratings& train, const TrainOptions& o)
-      : Engine(model), o_(o), k_(model.dim), n_(train.size()) {
+      : Engine(model), o_(o), n_(train.size()), slices_(dimension_slices(o.thread_count(), model.dim)),
+        kp_(model.dim / slices_) {
     if (auto levels = rating_levels(train, model.n_items())) levels_ = std::move(*levels);
     const size_t sample_bytes = packed() ? sizeof(PackedSample) : sizeof(Sample);
-    const size_t w_bytes = size_t(k_) * precision_bytes(model.precision());
+    const size_t w_bytes = size_t(kp_) * precision_bytes(model.precision());
     moments_at_ = (w_bytes + 3) / 4 * 4;
-    stride_ = round_up(moments_at_ + 2 * sizeof(float) * k_);
+    stride_ = round_up(moments_at_ + 2 * sizeof(float) * kp_);
     const size_t users = model.n_users(), items = model.n_items();
     items_at_ = round_up(users * stride_);
     biases_at_ = round_up(items_at_ + items * stride_);
-    samples_at_[0] = round_up(biases_at_ + (users + items) * sizeof(BiasState));
+    slice_bytes_ = round_up(biases_at_ + (users + items) * sizeof(BiasState));
+    samples_at_[0] = slices_ * slice_bytes_;
     samples_at_[1] = round_up(samples_at_[0] + n_ * sample_bytes);
     arena_ = HugePageBuffer(samples_at_[1] + n_ * sample_bytes);
     load_from_model();
-    // The ratings in training-set order, where the first epoch's shuffle reads them (see run_epoch).
+    // The ratings in training-set order, where the first epoch's shuffle reads them (see samples()).
     if (packed()) pack_samples(train, levels_, samples<PackedSample>(0));
     else pack_samples(train, model, samples<Sample>(0));
-    shuffle_ahead_ = int(o.thread_count()) < omp_get_num_procs();
+    for (uint32_t t = 0; t < slices_; ++t) {
+      grads_.emplace_back(users, o.batch_size, kp_);
+      grads_.emplace_back(items, o.batch_size, kp_);
+    }
+    dots_.assign(2 * slices_ * round_up(o.batch_size * sizeof(float)) / sizeof(float), 0.0f);
+    shuffle_ahead_ = slices_ == 1 && omp_get_num_procs() > 1;
   }
 
   double run_epoch(uint32_t epoch) override {
+    if (slices_ > 1) {
+      const double mse = packed() ? epoch_for<PackedSample>(epoch) : epoch_for<Sample>(epoch);
+      store_to_model();
+      return mse;
+    }
     bool shuffled = false;
     if (next_shuffle_.valid()) {
       next_shuffle_.get();  // whichever epoch it was for: it wrote a buffer this one may read
@@ -152,83 +104,136 @@ class AdamEngine final : public Engine {
   S* samples(uint32_t epoch) const {
     return reinterpret_cast<S*>(arena_.data() + samples_at_[epoch % 2]);
   }
-  void shuffle_for(uint32_t epoch) {
-    const uint64_t seed = o_.seed * 0x9e3779b97f4a7c15ull + epoch;
-    if (packed()) shuffle_packed_({samples<PackedSample>(epoch + 1), n_}, samples<PackedSample>(epoch), seed);
-    else shuffle_({samples<Sample>(epoch + 1), n_}, samples<Sample>(epoch), seed);
+  template <typename S>
+  StreamShuffle<S>& shuffler() {
+    if constexpr (std::is_same_v<S, Sample>) return shuffle_;
+    else return shuffle_packed_;
   }
-  BiasState* user_bias() const { return reinterpret_cast<BiasState*>(arena_.data() + biases_at_); }
-  BiasState* item_bias() const { return user_bias() + model_.n_users(); }
-  template <typename T>
-  RowBlocks<T> users() const { return {arena_.data(), stride_, moments_at_}; }
-  template <typename T>
-  RowBlocks<T> items() const { return {arena_.data() + items_at_, stride_, moments_at_}; }
+  uint64_t shuffle_seed(uint32_t epoch) const { return o_.seed * 0x9e3779b97f4a7c15ull + epoch; }
+  void shuffle_for(uint32_t epoch) {
+    if (packed()) shuffle_for<PackedSample>(epoch);
+    else shuffle_for<Sample>(epoch);
+  }
+  template <typename S>
+  void shuffle_for(uint32_t epoch) {
+    shuffler<S>()({samples<S>(epoch + 1), n_}, samples<S>(epoch), shuffle_seed(epoch));
+  }
 
-  // The model's weights into the blocks (moments start at zero), and back.
+  // Slice t's tables: user blocks, item blocks, then the biases of users and items.
+  std::byte* slice(uint32_t t) const { return arena_.data() + t * slice_bytes_; }
+  BiasState* user_bias(uint32_t t) const { return reinterpret_cast<BiasState*>(slice(t) + biases_at_); }
+  BiasState* item_bias(uint32_t t) const { return user_bias(t) + model_.n_users(); }
+  template <typename T>
+  RowBlocks<T> users(uint32_t t) const { return {slice(t), stride_, moments_at_}; }
+  template <typename T>
+  RowBlocks<T> items(uint32_t t) const { return {slice(t) + items_at_, stride_, moments_at_}; }
+
+  // The model's weights into the blocks (moments start at zero), and back (the biases from slice 0:
+  // every slice holds the same).
   void load_from_model() {
-    copy_rows(model_.P, arena_.data(), true);
-    copy_rows(model_.Q, arena_.data() + items_at_, true);
-    for (size_t u = 0; u < model_.n_users(); ++u) user_bias()[u].b = model_.user_bias[u];
-    for (size_t i = 0; i < model_.n_items(); ++i) item_bias()[i].b = model_.item_bias[i];
+    for (uint32_t t = 0; t < slices_; ++t) {
+      copy_rows(model_.P, slice(t), t, true);
+      copy_rows(model_.Q, slice(t) + items_at_, t, true);
+      for (size_t u = 0; u < model_.n_users(); ++u) user_bias(t)[u].b = model_.user_bias[u];
+      for (size_t i = 0; i < model_.n_items(); ++i) item_bias(t)[i].b = model_.item_bias[i];
+    }
   }
   void store_to_model() {
-    copy_rows(model_.P, arena_.data(), false);
-    copy_rows(model_.Q, arena_.data() + items_at_, false);
-    for (size_t u = 0; u < model_.n_users(); ++u) model_.user_bias[u] = user_bias()[u].b;
-    for (size_t i = 0; i < model_.n_items(); ++i) model_.item_bias[i] = item_bias()[i].b;
+    for (uint32_t t = 0; t < slices_; ++t) {
+      copy_rows(model_.P, slice(t), t, false);
+      copy_rows(model_.Q, slice(t) + items_at_, t, false);
+    }
+    for (size_t u = 0; u < model_.n_users(); ++u) model_.user_bias[u] = user_bias(0)[u].b;
+    for (size_t i = 0; i < model_.n_items(); ++i) model_.item_bias[i] = item_bias(0)[i].b;
   }
-  void copy_rows(FactorMatrix& table, std::byte* blocks, bool into_blocks) {
-    std::byte* rows = static_cast<std::byte*>(table.raw());
-    const size_t row_bytes = table.cols() * precision_bytes(table.precision());
+  void copy_rows(FactorMatrix& table, std::byte* blocks, uint32_t t, bool into_blocks) {
+    const size_t element = precision_bytes(table.precision());
+    const size_t row_bytes = table.cols() * element, part_bytes = kp_ * element;
+    std::byte* rows = static_cast<std::byte*>(table.raw()) + t * part_bytes;
     for (size_t r = 0; r < table.rows(); ++r) {
-      if (into_blocks) std::memcpy(blocks + r * stride_, rows + r * row_bytes, row_bytes);
-      else std::memcpy(rows + r * row_bytes, blocks + r * stride_, row_bytes);
+      if (into_blocks) std::memcpy(blocks + r * stride_, rows + r * row_bytes, part_bytes);
+      else std::memcpy(rows + r * row_bytes, blocks + r * stride_, part_bytes);
     }
   }
 
   template <typename S>
   double epoch_for(uint32_t epoch) {
-    const S* batch = samples<S>(epoch);
     return model_.P.visit([&](auto* P) {
       using T = std::remove_cvref_t<decltype(*P)>;
-      switch (o_.dim) {  // a compile-time dimension lets the compiler unroll the row loops fully
-        case 16: return epoch_typed<T, 16>(batch);
-        case 32: return epoch_typed<T, 32>(batch);
-        case 64: return epoch_typed<T, 64>(batch);
-        case 128: return epoch_typed<T, 128>(batch);
-        default: return epoch_typed<T, 0>(batch);
+      switch (kp_) {  // a compile-time dimension lets the compiler unroll the row loops fully
+        case 8: return epoch_typed<T, 8, S>(epoch);
+        case 16: return epoch_typed<T, 16, S>(epoch);
+        case 32: return epoch_typed<T, 32, S>(epoch);
+        case 64: return epoch_typed<T, 64, S>(epoch);
+        case 128: return epoch_typed<T, 128, S>(epoch);
+        default: return epoch_typed<T, 0, S>(epoch);
       }
     });
   }
 
   template <typename T, uint32_t K, typename S>
-  double epoch_typed(const S* samples) {
+  double epoch_typed(uint32_t epoch) {
     const size_t B = o_.batch_size, n = n_, n_batches = (n + B - 1) / B;
-    const int threads = int(std::min<uint32_t>(o_.thread_count(), 64));
-    const RowBlocks<T> P = users<T>(), Q = items<T>();
-    while (grads_.size() < 2 * size_t(threads)) {
-      grads_.emplace_back(model_.n_users(), B, k_);
-      grads_.emplace_back(model_.n_items(), B, k_);
-    }
+    const S* all = samples<S>(epoch);
     double sse = 0;
-#pragma omp parallel num_threads(threads) reduction(+ : sse)
+    if (slices_ == 1) {
+      const RowBlocks<T> P = users<T>(0), Q = items<T>(0);
+      BatchGrad& gu = grads_[0];
+      BatchGrad& gi = grads_[1];
+      for (size_t b = 0; b < n_batches; ++b) {
+        const size_t begin = b * B, count = std::min(n, begin + B) - begin;
+        sse += gradients<T, K>(P, Q, all + begin, count, gu, gi);
+        update<T, K>(0, b, gu, gi);
+      }
+      step_ += n_batches;
+      return sse / double(n);
+    }
+    StreamShuffle<S>& shuffle = shuffler<S>();
+    shuffle.begin({samples<S>(epoch + 1), n}, samples<S>(epoch), shuffle_seed(epoch), int(slices_));
+    bool granted = true;
+#pragma omp parallel num_threads(int(slices_)) reduction(+ : sse)
     {
-      const size_t t = size_t(omp_get_thread_num()), nt = size_t(omp_get_num_threads());
-      BatchGrad& gu = grads_[2 * t];
-      BatchGrad& gi = grads_[2 * t + 1];
-      for (size_t b = t; b < n_batches; b += nt) {
-        const size_t begin = b * B, end = std::min(n, begin + B);
-        sse += gradients<T, K>(P, Q, samples + begin, end - begin, gu, gi);
-        const uint64_t step = step_ + b + 1;
-        const float lr_t = adam_rate(step);
-        apply<T, K>(P, gu, user_bias(), lr_t, step);
-        apply<T, K>(Q, gi, item_bias(), lr_t, step ^ 0x5555);
-        gu.clear();
-        gi.clear();
+      const uint32_t t = uint32_t(omp_get_thread_num());
+      if (t == 0) granted = uint32_t(omp_get_num_threads()) == slices_;
+#pragma omp barrier
+      if (granted) {
+        shuffle.count(int(t));
+#pragma omp barrier
+        shuffle.place(int(t));
+#pragma omp barrier
+        shuffle.shuffle_buckets(int(t));
+#pragma omp barrier
+        const RowBlocks<T> P = users<T>(t), Q = items<T>(t);
+        BatchGrad& gu = grads_[2 * t];
+        BatchGrad& gi = grads_[2 * t + 1];
+        for (size_t b = 0; b < n_batches; ++b) {
+          const size_t begin = b * B, count = std::min(n, begin + B) - begin;
+          float* dots = dots_.data() + (b & 1) * dots_.size() / 2;
+          slice_dots<T, K>(P, Q, all + begin, count, dots + t * dots_.size() / (2 * slices_));
+#pragma omp barrier
+          const double batch_sse = slice_gradients<T, K>(P, Q, all + begin, count, dots, t, gu, gi);
+          if (t == 0) sse += batch_sse;
+          update<T, K>(t, b, gu, gi);
+        }
       }
     }
+    if (!granted)  // OMP_THREAD_LIMIT or OMP_DYNAMIC can grant fewer
+      throw UsageError("adam: " + std::to_string(slices_) +
+                       " threads were asked for and fewer granted; use --threads 1");
     step_ += n_batches;
     return sse / double(n);
+  }
+
+  // Adam's step on slice t of the rows batch b touched, then the gradients are cleared.
+  template <typename T, uint32_t K>
+  void update(uint32_t t, size_t b, BatchGrad& gu, BatchGrad& gi) {
+    const uint64_t step = step_ + b + 1;
+    const float lr_t = adam_rate(step);
+    const uint64_t noise = step + t * 0x632be59bd9b4e019ull;  // stochastic rounding's, per slice
+    apply<T, K>(users<T>(t), gu, user_bias(t), lr_t, noise);
+    apply<T, K>(items<T>(t), gi, item_bias(t), lr_t, noise ^ 0x5555);
+    gu.clear();
+    gi.clear();
   }
 
   // Keras' Adam: lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t); w -= lr_t * m / (sqrt(v) + eps).
@@ -237,15 +242,15 @@ class AdamEngine final : public Engine {
                  (1.0 - std::pow(double(o_.beta1), double(step))));
   }
 
-  // Errors and gradients of the `count` ratings at `batch`.
+  // Errors and gradients of the `count` ratings at `batch`, on one thread.
   template <typename T, uint32_t K, typename S>
   double gradients(const RowBlocks<T>& P, const RowBlocks<T>& Q, const S* batch, size_t count,
                    BatchGrad& gu, BatchGrad& gi) {
-    const uint32_t k = K ? K : k_;
+    const uint32_t k = K ? K : kp_;
     const bool biased = model_.kind == ModelKind::biased;
     const float scale = 2.0f / float(count);  // d/dpred of the batch's mean squared error
-    const BiasState* bu = user_bias();
-    const BiasState* bi = item_bias();
+    const BiasState* bu = user_bias(0);
+    const BiasState* bi = item_bias(0);
     const float* levels = levels_.data();
     const float* user_mean = model_.user_mean.data();
     float pbuf[K ? K : 4096], qbuf[K ? K : 4096];
@@ -253,13 +258,13 @@ class AdamEngine final : public Engine {
     double sse = 0;
     for (size_t j = 0; j < count; ++j) {
       if (j + kAhead < count) {
-        const Rating ahead = read(batch[j + kAhead], levels, user_mean);
-        prefetch_row(P.w(ahead.user), k);
-        prefetch_row(Q.w(ahead.item), k);
+        const Rating ahead = adam::unpack(batch[j + kAhead], levels, user_mean);
+        adam::prefetch_row(P.w(ahead.user), k);
+        adam::prefetch_row(Q.w(ahead.item), k);
       }
-      const Rating x = read(batch[j], levels, user_mean);
-      const float* pu = as_f32<T, K>(P.w(x.user), pbuf, k);
-      const float* qi = as_f32<T, K>(Q.w(x.item), qbuf, k);
+      const Rating x = adam::unpack(batch[j], levels, user_mean);
+      const float* pu = adam::as_f32<T, K>(P.w(x.user), pbuf, k);
+      const float* qi = adam::as_f32<T, K>(Q.w(x.item), qbuf, k);
       float pred = x.base + kernels::dot(pu, qi, k);
       if (biased) pred += bu[x.user].b + bi[x.item].b;
       const float err = pred - x.value;
@@ -271,12 +276,62 @@ class AdamEngine final : public Engine {
     return sse;
   }
 
+  // This thread's slice of each rating's dot product, into `out`.
+  template <typename T, uint32_t K, typename S>
+  void slice_dots(const RowBlocks<T>& P, const RowBlocks<T>& Q, const S* batch, size_t count, float* out) {
+    const uint32_t k = K ? K : kp_;
+    const float* levels = levels_.data();
+    const float* user_mean = model_.user_mean.data();
+    float pbuf[K ? K : 4096], qbuf[K ? K : 4096];
+    constexpr size_t kAhead = 4;
+    for (size_t j = 0; j < count; ++j) {
+      if (j + kAhead < count) {
+        const Rating ahead = adam::unpack(batch[j + kAhead], levels, user_mean);
+        adam::prefetch_row(P.w(ahead.user), k);
+        adam::prefetch_row(Q.w(ahead.item), k);
+      }
+      const Rating x = adam::unpack(batch[j], levels, user_mean);
+      const float* pu = adam::as_f32<T, K>(P.w(x.user), pbuf, k);
+      out[j] = kernels::dot(pu, adam::as_f32<T, K>(Q.w(x.item), qbuf, k), k);
+    }
+  }
+
+  // Errors from every slice's dot products (`dots`, slice after slice; added in slice order on every
+  // thread, so that all threads see the same errors) and this slice's gradients.
+  template <typename T, uint32_t K, typename S>
+  double slice_gradients(const RowBlocks<T>& P, const RowBlocks<T>& Q, const S* batch, size_t count,
+                         const float* dots, uint32_t t, BatchGrad& gu, BatchGrad& gi) {
+    const uint32_t k = K ? K : kp_;
+    const size_t per_slice = dots_.size() / (2 * slices_);
+    const bool biased = model_.kind == ModelKind::biased;
+    const float scale = 2.0f / float(count);
+    const BiasState* bu = user_bias(t);
+    const BiasState* bi = item_bias(t);
+    const float* levels = levels_.data();
+    const float* user_mean = model_.user_mean.data();
+    float pbuf[K ? K : 4096], qbuf[K ? K : 4096];
+    double sse = 0;
+    for (size_t j = 0; j < count; ++j) {
+      const Rating x = adam::unpack(batch[j], levels, user_mean);
+      float dot = dots[j];
+      for (uint32_t s = 1; s < slices_; ++s) dot += dots[s * per_slice + j];
+      float pred = x.base + dot;
+      if (biased) pred += bu[x.user].b + bi[x.item].b;
+      const float err = pred - x.value;
+      sse += double(err) * err;
+      const float g = scale * err;
+      gu.add(x.user, k, g, adam::as_f32<T, K>(Q.w(x.item), qbuf, k));
+      gi.add(x.item, k, g, adam::as_f32<T, K>(P.w(x.user), pbuf, k));
+    }
+    return sse;
+  }
+
   template <typename T, uint32_t K>
   void apply(const RowBlocks<T>& W, BatchGrad& grad, BiasState* bias, float lr_t, uint64_t noise) {
-    if (model_.kind != ModelKind::biased) bias = nullptr;
-    const uint32_t k = K ? K : k_;
-    for (size_t s = 0; s < grad.touched; ++s) update_row<T, K>(W, grad.rows[s], grad.g.data() + s * k, lr_t, noise);
-    if (bias) update_biases(bias, grad, lr_t);
+    const uint32_t k = K ? K : kp_;
+    for (size_t s = 0; s < grad.touched; ++s)
+      update_row<T, K>(W, grad.rows[s], grad.g.data() + s * k, lr_t, noise);
+    if (model_.kind == ModelKind::biased) update_biases(bias, grad, lr_t);
   }
 
   // The biases of the touched rows, gathered so that the arithmetic vectorises (4% of an epoch).
@@ -304,7 +359,7 @@ class AdamEngine final : public Engine {
 
   template <typename T, uint32_t K>
   void update_row(const RowBlocks<T>& W, uint32_t row, const float* g, float lr_t, uint64_t noise) {
-    const uint32_t k = K ? K : k_;
+    const uint32_t k = K ? K : kp_;
     const float b1 = o_.beta1, b2 = o_.beta2, eps = o_.eps, reg2 = 2 * o_.reg;
     T* wr = W.w(row);
     float* m = W.m(row);
@@ -319,25 +374,28 @@ class AdamEngine final : public Engine {
       v[c] = b2 * v[c] + (1 - b2) * gc * gc;
       w[c] -= lr_t * m[c] / (std::sqrt(v[c]) + eps);
     }
-    if constexpr (!std::is_same_v<T, float>) kernels::store_update(w, wr, k, noise * 0x9e3779b97f4a7c15ull + row);
+    if constexpr (!std::is_same_v<T, float>)
+      kernels::store_update(w, wr, k, noise * 0x9e3779b97f4a7c15ull + row);
   }
 
-
   TrainOptions o_;
-  uint32_t k_;
-  size_t n_;                  // training ratings
+  size_t n_;           // training ratings
+  uint32_t slices_;    // of the dimensions, one per thread
+  uint32_t kp_;        // dimensions per slice
   std::vector<float> levels_;  // the rating values, by level, when the samples are PackedSamples
   StreamShuffle<Sample> shuffle_;
   StreamShuffle<PackedSample> shuffle_packed_;
-  // The arena, on huge pages: user blocks, item blocks, biases, then two epochs' ratings in their
-  // random order (batch b is [b * B, (b + 1) * B)), as Samples or PackedSamples. Offsets in bytes,
-  // each on a cache line.
+  // The arena, on huge pages: for each slice its user blocks, item blocks and biases, then two
+  // epochs' ratings in their random order (batch b is [b * B, (b + 1) * B)), as Samples or
+  // PackedSamples. Offsets in bytes, each on a cache line.
   HugePageBuffer arena_;
-  size_t stride_ = 0, moments_at_ = 0, items_at_ = 0, biases_at_ = 0, samples_at_[2] = {0, 0};
-  uint64_t step_ = 0;  // Adam steps taken before this epoch
-  std::vector<BatchGrad> grads_;  // per thread, for users then items: kept from epoch to epoch
+  size_t stride_ = 0, moments_at_ = 0, items_at_ = 0, biases_at_ = 0, slice_bytes_ = 0;
+  size_t samples_at_[2] = {0, 0};
+  uint64_t step_ = 0;             // Adam steps taken before this epoch
+  std::vector<BatchGrad> grads_;  // per slice, for users then items: kept from epoch to epoch
+  std::vector<float> dots_;       // two batches' dot-product slices (even, odd batches), slice by slice
   bool shuffle_ahead_ = false;
-  uint32_t next_epoch_ = 0;        // the epoch next_shuffle_ is shuffling for
+  uint32_t next_epoch_ = 0;         // the epoch next_shuffle_ is shuffling for
   std::future<void> next_shuffle_;  // declared last: destroyed (joined) first
 };
 

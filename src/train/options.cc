@@ -10,9 +10,10 @@ namespace mfrec {
 
 uint32_t TrainOptions::thread_count() const {
   if (threads) return threads;
-  // Automatic: every core, except for Adam on the CPU. At batch 512 two Hogwild threads on two
-  // cores measured slower than one: concurrent batches share popular items' rows, whose cache lines
-  // then bounce between the cores (BENCHMARKS.md). An explicit --threads N runs N.
+  // Automatic: every core, except for Adam on the CPU, which runs one thread (and shuffles the next
+  // epoch on an idle core). Its --threads N splits the dimensions among N threads with a barrier per
+  // batch: a little faster on an idle machine (BENCHMARKS.md), but a thread the OS takes away stalls
+  // every other, so it is asked for, not assumed.
   if (optimizer == "adam" && device == "cpu") return 1;
   return uint32_t(std::max(1, omp_get_num_procs()));
 }

@@ -1,0 +1,91 @@
+#pragma once
+// The Adam engine's working state (adam.cc): rows laid out for its inner loops, a batch's gradients
+// gathered per row, and the training ratings as the loops read them.
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+#include <vector>
+
+#include "model/kernels.h"
+#include "train/samples.h"
+
+namespace mfrec::adam {
+
+// One table (or one slice of its dimensions) as the engine keeps it: row r's weights (k values of
+// the storage type T), then its first and second moments (k floats each), in one block of `stride`
+// bytes.
+template <typename T>
+struct RowBlocks {
+  std::byte* base;
+  size_t stride, moments_at;  // bytes
+  T* w(size_t row) const { return reinterpret_cast<T*>(base + row * stride); }
+  float* m(size_t row) const { return reinterpret_cast<float*>(base + row * stride + moments_at); }
+};
+
+// A bias and its two moments.
+struct BiasState {
+  float b, m, v, unused;
+};
+
+// A training rating as the inner loops read it, from either packed form.
+struct Rating {
+  uint32_t user, item;
+  float value, base;
+};
+inline Rating unpack(const Sample& x, const float*, const float*) { return {x.user, x.item, x.rating, x.base}; }
+inline Rating unpack(const PackedSample& x, const float* levels, const float* user_mean) {
+  return {x.user, x.item(), levels[x.level()], user_mean[x.user]};
+}
+
+// One thread's gradients for one batch, gathered per touched row.
+struct BatchGrad {
+  std::vector<int32_t> slot;        // row -> slot in this batch, -1 when untouched
+  std::vector<uint32_t> rows;       // touched rows, in first-touch order: the first `touched`
+  std::vector<float> g;             // slot x dim factor gradient
+  std::vector<float> gb;            // slot bias gradient
+  std::vector<float> bias_columns;  // room for the touched rows' biases and their moments
+  size_t touched = 0;  // not uint32_t: a store to rows[] could then alias it, and g++ reloads it
+  BatchGrad(size_t n_rows, size_t batch, uint32_t dim)
+      : slot(n_rows, -1), rows(batch), g(batch * dim), gb(batch), bias_columns(3 * batch) {}
+  // Adds g * x to the gradient row of `row` (and g to its bias), starting it on first touch. Inlined
+  // by force: the call costs 10% of an epoch where g++ declines.
+  [[gnu::always_inline]] void add(uint32_t row, uint32_t dim, float g, const float* x) {
+    int32_t& at = slot[row];
+    if (at < 0) {
+      at = int32_t(touched);
+      rows[touched++] = row;
+      float* out = this->g.data() + size_t(at) * dim;
+#pragma omp simd
+      for (uint32_t c = 0; c < dim; ++c) out[c] = g * x[c];
+      gb[size_t(at)] = g;
+    } else {
+      float* out = this->g.data() + size_t(at) * dim;
+#pragma omp simd
+      for (uint32_t c = 0; c < dim; ++c) out[c] += g * x[c];
+      gb[size_t(at)] += g;
+    }
+  }
+  void clear() {
+    for (size_t s = 0; s < touched; ++s) slot[rows[s]] = -1;
+    touched = 0;
+  }
+};
+
+template <typename T>
+inline void prefetch_row(const T* row, uint32_t k) {
+  const char* p = reinterpret_cast<const char*>(row);
+  for (size_t at = 0; at < k * sizeof(T); at += 64) __builtin_prefetch(p + at);
+}
+
+// A factor row as fp32: the row itself for fp32 storage, else converted into `buf`.
+template <typename T, uint32_t K>
+inline const float* as_f32(const T* row, float* buf, uint32_t k) {
+  if constexpr (std::is_same_v<T, float>) {
+    return row;
+  } else {
+    kernels::load(row, buf, K ? K : k);
+    return buf;
+  }
+}
+
+}  // namespace mfrec::adam
