@@ -14,9 +14,9 @@
 // One thread (the automatic choice, see TrainOptions::thread_count) runs the batches with the next
 // epoch's shuffle made meanwhile on a core it leaves idle. With --threads N the dimensions are split
 // in N slices (dim divisible by 8 N), one per thread: every thread computes its slice of each
-// rating's dot product, the threads add up the slices (one barrier per batch), and each updates its
-// slice of every touched row, with its own copy of the biases (updated alike everywhere). The batches
-// are the recipe's, and each thread's tables are a fraction of the whole: they fit its L2.
+// rating's dot product (the first thread adds the user's bias, the last the item's), the threads add
+// up the parts (one barrier per batch), and each updates its slice of every touched row (and its
+// biases). The batches are the recipe's, and each thread's tables are a fraction of the whole.
 #include <omp.h>
 
 #include <cmath>
@@ -128,8 +128,8 @@ class AdamEngine final : public Engine {
   template <typename T>
   RowBlocks<T> items(uint32_t t) const { return {slice(t) + items_at_, stride_, moments_at_}; }
 
-  // The model's weights into the blocks (moments start at zero), and back (the biases from slice 0:
-  // every slice holds the same).
+  // The model's weights into the blocks (moments start at zero), and back: the user biases from the
+  // first slice, the item biases from the last (see update()).
   void load_from_model() {
     for (uint32_t t = 0; t < slices_; ++t) {
       copy_rows(model_.P, slice(t), t, true);
@@ -144,7 +144,7 @@ class AdamEngine final : public Engine {
       copy_rows(model_.Q, slice(t) + items_at_, t, false);
     }
     for (size_t u = 0; u < model_.n_users(); ++u) model_.user_bias[u] = user_bias(0)[u].b;
-    for (size_t i = 0; i < model_.n_items(); ++i) model_.item_bias[i] = item_bias(0)[i].b;
+    for (size_t i = 0; i < model_.n_items(); ++i) model_.item_bias[i] = item_bias(slices_ - 1)[i].b;
   }
   void copy_rows(FactorMatrix& table, std::byte* blocks, uint32_t t, bool into_blocks) {
     const size_t element = precision_bytes(table.precision());
@@ -209,7 +209,7 @@ class AdamEngine final : public Engine {
         for (size_t b = 0; b < n_batches; ++b) {
           const size_t begin = b * B, count = std::min(n, begin + B) - begin;
           float* dots = dots_.data() + (b & 1) * dots_.size() / 2;
-          slice_dots<T, K>(P, Q, all + begin, count, dots + t * dots_.size() / (2 * slices_));
+          slice_dots<T, K>(P, Q, all + begin, count, t, dots + t * dots_.size() / (2 * slices_));
 #pragma omp barrier
           const double batch_sse = slice_gradients<T, K>(P, Q, all + begin, count, dots, t, gu, gi);
           if (t == 0) sse += batch_sse;
@@ -230,8 +230,9 @@ class AdamEngine final : public Engine {
     const uint64_t step = step_ + b + 1;
     const float lr_t = adam_rate(step);
     const uint64_t noise = step + t * 0x632be59bd9b4e019ull;  // stochastic rounding's, per slice
-    apply<T, K>(users<T>(t), gu, user_bias(t), lr_t, noise);
-    apply<T, K>(items<T>(t), gi, item_bias(t), lr_t, noise ^ 0x5555);
+    // Slice 0 keeps the user biases, the last slice the item biases (the same slice on one thread).
+    apply<T, K>(users<T>(t), gu, t == 0 ? user_bias(0) : nullptr, lr_t, noise);
+    apply<T, K>(items<T>(t), gi, t == slices_ - 1 ? item_bias(t) : nullptr, lr_t, noise ^ 0x5555);
     gu.clear();
     gi.clear();
   }
@@ -276,10 +277,15 @@ class AdamEngine final : public Engine {
     return sse;
   }
 
-  // This thread's slice of each rating's dot product, into `out`.
+  // This thread's part of each rating's error, into `out`: its slice of the dot product, plus on the
+  // first slice the user's mean and bias minus the rating, on the last the item's bias.
   template <typename T, uint32_t K, typename S>
-  void slice_dots(const RowBlocks<T>& P, const RowBlocks<T>& Q, const S* batch, size_t count, float* out) {
+  void slice_dots(const RowBlocks<T>& P, const RowBlocks<T>& Q, const S* batch, size_t count, uint32_t t,
+                  float* out) {
     const uint32_t k = K ? K : kp_;
+    const bool biased = model_.kind == ModelKind::biased;
+    const BiasState* bu = user_bias(0);
+    const BiasState* bi = item_bias(slices_ - 1);
     const float* levels = levels_.data();
     const float* user_mean = model_.user_mean.data();
     float pbuf[K ? K : 4096], qbuf[K ? K : 4096];
@@ -292,32 +298,29 @@ class AdamEngine final : public Engine {
       }
       const Rating x = adam::unpack(batch[j], levels, user_mean);
       const float* pu = adam::as_f32<T, K>(P.w(x.user), pbuf, k);
-      out[j] = kernels::dot(pu, adam::as_f32<T, K>(Q.w(x.item), qbuf, k), k);
+      float part = kernels::dot(pu, adam::as_f32<T, K>(Q.w(x.item), qbuf, k), k);
+      if (t == 0) part += x.base - x.value + (biased ? bu[x.user].b : 0.0f);
+      if (t == slices_ - 1 && biased) part += bi[x.item].b;
+      out[j] = part;
     }
   }
 
-  // Errors from every slice's dot products (`dots`, slice after slice; added in slice order on every
-  // thread, so that all threads see the same errors) and this slice's gradients.
+  // Errors from every slice's parts (`dots`, slice after slice; added in slice order on every thread,
+  // so that all threads see the same errors) and this slice's gradients.
   template <typename T, uint32_t K, typename S>
   double slice_gradients(const RowBlocks<T>& P, const RowBlocks<T>& Q, const S* batch, size_t count,
                          const float* dots, uint32_t t, BatchGrad& gu, BatchGrad& gi) {
     const uint32_t k = K ? K : kp_;
     const size_t per_slice = dots_.size() / (2 * slices_);
-    const bool biased = model_.kind == ModelKind::biased;
     const float scale = 2.0f / float(count);
-    const BiasState* bu = user_bias(t);
-    const BiasState* bi = item_bias(t);
     const float* levels = levels_.data();
     const float* user_mean = model_.user_mean.data();
     float pbuf[K ? K : 4096], qbuf[K ? K : 4096];
     double sse = 0;
     for (size_t j = 0; j < count; ++j) {
       const Rating x = adam::unpack(batch[j], levels, user_mean);
-      float dot = dots[j];
-      for (uint32_t s = 1; s < slices_; ++s) dot += dots[s * per_slice + j];
-      float pred = x.base + dot;
-      if (biased) pred += bu[x.user].b + bi[x.item].b;
-      const float err = pred - x.value;
+      float err = dots[j];
+      for (uint32_t s = 1; s < slices_; ++s) err += dots[s * per_slice + j];
       sse += double(err) * err;
       const float g = scale * err;
       gu.add(x.user, k, g, adam::as_f32<T, K>(Q.w(x.item), qbuf, k));
@@ -331,7 +334,7 @@ class AdamEngine final : public Engine {
     const uint32_t k = K ? K : kp_;
     for (size_t s = 0; s < grad.touched; ++s)
       update_row<T, K>(W, grad.rows[s], grad.g.data() + s * k, lr_t, noise);
-    if (model_.kind == ModelKind::biased) update_biases(bias, grad, lr_t);
+    if (bias && model_.kind == ModelKind::biased) update_biases(bias, grad, lr_t);
   }
 
   // The biases of the touched rows, gathered so that the arithmetic vectorises (4% of an epoch).
