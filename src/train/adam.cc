@@ -59,7 +59,9 @@ class AdamEngine final : public Engine {
     items_at_ = round_up(users * stride_);
     biases_at_ = round_up(items_at_ + items * stride_);
     slice_bytes_ = round_up(biases_at_ + (users + items) * sizeof(BiasState));
-    samples_at_[0] = slices_ * slice_bytes_;
+    per_slice_ = round_up(o.batch_size * sizeof(float)) / sizeof(float);
+    dots_at_ = slices_ * slice_bytes_;
+    samples_at_[0] = dots_at_ + 2 * slices_ * per_slice_ * sizeof(float);
     samples_at_[1] = round_up(samples_at_[0] + n_ * sample_bytes);
     arena_ = HugePageBuffer(samples_at_[1] + n_ * sample_bytes);
     load_from_model();
@@ -70,7 +72,6 @@ class AdamEngine final : public Engine {
       grads_.emplace_back(users, o.batch_size, kp_);
       grads_.emplace_back(items, o.batch_size, kp_);
     }
-    dots_.assign(2 * slices_ * round_up(o.batch_size * sizeof(float)) / sizeof(float), 0.0f);
     shuffle_ahead_ = slices_ == 1 && omp_get_num_procs() > 1;
   }
 
@@ -208,8 +209,8 @@ class AdamEngine final : public Engine {
         BatchGrad& gi = grads_[2 * t + 1];
         for (size_t b = 0; b < n_batches; ++b) {
           const size_t begin = b * B, count = std::min(n, begin + B) - begin;
-          float* dots = dots_.data() + (b & 1) * dots_.size() / 2;
-          slice_dots<T, K>(P, Q, all + begin, count, t, dots + t * dots_.size() / (2 * slices_));
+          float* dots = reinterpret_cast<float*>(arena_.data() + dots_at_) + (b & 1) * slices_ * per_slice_;
+          slice_dots<T, K>(P, Q, all + begin, count, t, dots + t * per_slice_);
 #pragma omp barrier
           const double batch_sse = slice_gradients<T, K>(P, Q, all + begin, count, dots, t, gu, gi);
           if (t == 0) sse += batch_sse;
@@ -311,7 +312,6 @@ class AdamEngine final : public Engine {
   double slice_gradients(const RowBlocks<T>& P, const RowBlocks<T>& Q, const S* batch, size_t count,
                          const float* dots, uint32_t t, BatchGrad& gu, BatchGrad& gi) {
     const uint32_t k = K ? K : kp_;
-    const size_t per_slice = dots_.size() / (2 * slices_);
     const float scale = 2.0f / float(count);
     const float* levels = levels_.data();
     const float* user_mean = model_.user_mean.data();
@@ -320,7 +320,7 @@ class AdamEngine final : public Engine {
     for (size_t j = 0; j < count; ++j) {
       const Rating x = adam::unpack(batch[j], levels, user_mean);
       float err = dots[j];
-      for (uint32_t s = 1; s < slices_; ++s) err += dots[s * per_slice + j];
+      for (uint32_t s = 1; s < slices_; ++s) err += dots[s * per_slice_ + j];
       sse += double(err) * err;
       const float g = scale * err;
       gu.add(x.user, k, g, adam::as_f32<T, K>(Q.w(x.item), qbuf, k));
@@ -388,15 +388,15 @@ class AdamEngine final : public Engine {
   std::vector<float> levels_;  // the rating values, by level, when the samples are PackedSamples
   StreamShuffle<Sample> shuffle_;
   StreamShuffle<PackedSample> shuffle_packed_;
-  // The arena, on huge pages: for each slice its user blocks, item blocks and biases, then two
+  // The arena, on huge pages: for each slice its user blocks, item blocks and biases; the parts of
+  // the errors of two batches (even, odd), slice after slice, per_slice_ floats each; then two
   // epochs' ratings in their random order (batch b is [b * B, (b + 1) * B)), as Samples or
-  // PackedSamples. Offsets in bytes, each on a cache line.
+  // PackedSamples. Offsets in bytes, each on a cache line: threads write neighbouring parts.
   HugePageBuffer arena_;
   size_t stride_ = 0, moments_at_ = 0, items_at_ = 0, biases_at_ = 0, slice_bytes_ = 0;
-  size_t samples_at_[2] = {0, 0};
+  size_t dots_at_ = 0, per_slice_ = 0, samples_at_[2] = {0, 0};
   uint64_t step_ = 0;             // Adam steps taken before this epoch
   std::vector<BatchGrad> grads_;  // per slice, for users then items: kept from epoch to epoch
-  std::vector<float> dots_;       // two batches' dot-product slices (even, odd batches), slice by slice
   bool shuffle_ahead_ = false;
   uint32_t next_epoch_ = 0;         // the epoch next_shuffle_ is shuffling for
   std::future<void> next_shuffle_;  // declared last: destroyed (joined) first
