@@ -76,7 +76,7 @@ class AdamEngine final : public Engine {
   }
 
   double run_epoch(uint32_t epoch) override {
-    if (slices_ > 1) {
+    if (slices_ > 1) {  // no idle core: the threads shuffle together at the start of the epoch
       const double mse = packed() ? epoch_for<PackedSample>(epoch) : epoch_for<Sample>(epoch);
       store_to_model();
       return mse;
