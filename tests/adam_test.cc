@@ -144,19 +144,6 @@ TEST(Adam, TwoThreadsReachTheSameAccuracy) {
 // Threads split the dimensions of the one-thread algorithm: the same batches, the same order, the
 // same updates; only the dot products are summed in two halves, so the parameters stay within
 // rounding of the one-thread run.
-double largest_difference(const Model& a, const Model& b) {
-  double worst = 0;
-  for (size_t u = 0; u < a.n_users(); ++u) {
-    for (uint32_t c = 0; c < a.dim; ++c) worst = std::max(worst, double(std::abs(a.P.get(u, c) - b.P.get(u, c))));
-    worst = std::max(worst, double(std::abs(a.user_bias[u] - b.user_bias[u])));
-  }
-  for (size_t i = 0; i < a.n_items(); ++i) {
-    for (uint32_t c = 0; c < a.dim; ++c) worst = std::max(worst, double(std::abs(a.Q.get(i, c) - b.Q.get(i, c))));
-    worst = std::max(worst, double(std::abs(a.item_bias[i] - b.item_bias[i])));
-  }
-  return worst;
-}
-
 TEST(Adam, ThreadsSplitTheDimensionsOfTheOneThreadAlgorithm) {
   TrainOptions o;
   o.epochs = 3, o.threads = 1, o.batch_size = 64, o.lr = 0.005f, o.keep_best = false;
@@ -166,9 +153,9 @@ TEST(Adam, ThreadsSplitTheDimensionsOfTheOneThreadAlgorithm) {
   fit_small(o, &two);
   o.threads = 4;
   fit_small(o, &four);
-  EXPECT_GT(largest_difference(one, two), 0.0) << "two threads ran as one";
-  EXPECT_LT(largest_difference(one, two), 1e-4);
-  EXPECT_LT(largest_difference(one, four), 1e-4);
+  EXPECT_GT(test::largest_difference(one, two), 0.0) << "two threads ran as one";
+  EXPECT_LT(test::largest_difference(one, two), 1e-4);
+  EXPECT_LT(test::largest_difference(one, four), 1e-4);
 }
 
 // A dim that does not split into slices of whole vectors runs on one thread: the one-thread model.
@@ -179,7 +166,7 @@ TEST(Adam, ADimThatDoesNotSplitRunsOnOneThread) {
   fit_small(o, &one);
   o.threads = 2;
   fit_small(o, &two);
-  EXPECT_EQ(largest_difference(one, two), 0.0);
+  EXPECT_EQ(test::largest_difference(one, two), 0.0);
 }
 
 TEST(Adam, SixteenBitStorageStaysCloseToFp32) {

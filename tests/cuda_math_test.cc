@@ -219,15 +219,7 @@ TEST_P(CudaMathAdam, KernelsAlgorithmMatchesTheCpuEngine) {
     engine->run_epoch(e);
     host.epoch(e);
   }
-  double worst = 0;
-  for (size_t u = 0; u < users; ++u) {
-    for (uint32_t c = 0; c < o.dim; ++c) worst = std::max(worst, double(std::abs(cpu.P.get(u, c) - replay.P.get(u, c))));
-    worst = std::max(worst, double(std::abs(cpu.user_bias[u] - replay.user_bias[u])));
-  }
-  for (size_t i = 0; i < items; ++i) {
-    for (uint32_t c = 0; c < o.dim; ++c) worst = std::max(worst, double(std::abs(cpu.Q.get(i, c) - replay.Q.get(i, c))));
-    worst = std::max(worst, double(std::abs(cpu.item_bias[i] - replay.item_bias[i])));
-  }
+  const double worst = test::largest_difference(cpu, replay);
   EXPECT_LT(worst, 2e-5) << "the kernels' algorithm drifts from the CPU engine's";
 }
 

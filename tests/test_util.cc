@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -101,6 +102,20 @@ double user_mean_rmse(const Split& s, size_t n_users) {
     se += e * e;
   }
   return std::sqrt(se / double(s.test.size()));
+}
+
+double largest_difference(const Model& a, const Model& b) {
+  double worst = 0;
+  auto at_most = [&](double x, double y) { worst = std::max(worst, std::abs(x - y)); };
+  for (size_t u = 0; u < a.n_users(); ++u) {
+    for (uint32_t c = 0; c < a.dim; ++c) at_most(a.P.get(u, c), b.P.get(u, c));
+    at_most(a.user_bias[u], b.user_bias[u]);
+  }
+  for (size_t i = 0; i < a.n_items(); ++i) {
+    for (uint32_t c = 0; c < a.dim; ++c) at_most(a.Q.get(i, c), b.Q.get(i, c));
+    at_most(a.item_bias[i], b.item_bias[i]);
+  }
+  return worst;
 }
 
 RunResult run_cli(const std::string& args, const std::string& cwd) {

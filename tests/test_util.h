@@ -35,6 +35,9 @@ const SplitData& small_random_split();
 // none): the baseline a trained model must beat.
 double user_mean_rmse(const Split& split, size_t n_users);
 
+// The largest absolute difference between two models' factors and biases (same shapes).
+double largest_difference(const Model& a, const Model& b);
+
 struct RunResult {
   int exit_code;
   std::string out;  // stdout and stderr together
