@@ -97,6 +97,7 @@ class AdamEngine final : public Engine {
   }
 
  private:
+  static constexpr size_t kAhead = 4;  // prefetch distance, in ratings
   static size_t round_up(size_t bytes) { return (bytes + 63) / 64 * 64; }
   bool packed() const { return !levels_.empty(); }
   // Epoch e reads buffer e % 2, shuffled from the other one, which holds epoch e - 1's order (for the
@@ -256,14 +257,9 @@ class AdamEngine final : public Engine {
     const float* levels = levels_.data();
     const float* user_mean = model_.user_mean.data();
     float pbuf[K ? K : 4096], qbuf[K ? K : 4096];
-    constexpr size_t kAhead = 4;  // prefetch distance, in ratings
     double sse = 0;
     for (size_t j = 0; j < count; ++j) {
-      if (j + kAhead < count) {
-        const Rating ahead = adam::unpack(batch[j + kAhead], levels, user_mean);
-        adam::prefetch_row(P.w(ahead.user), k);
-        adam::prefetch_row(Q.w(ahead.item), k);
-      }
+      if (j + kAhead < count) adam::prefetch_rows(P, Q, batch[j + kAhead], levels, user_mean, k);
       const Rating x = adam::unpack(batch[j], levels, user_mean);
       const float* pu = adam::as_f32<T, K>(P.w(x.user), pbuf, k);
       const float* qi = adam::as_f32<T, K>(Q.w(x.item), qbuf, k);
@@ -290,13 +286,8 @@ class AdamEngine final : public Engine {
     const float* levels = levels_.data();
     const float* user_mean = model_.user_mean.data();
     float pbuf[K ? K : 4096], qbuf[K ? K : 4096];
-    constexpr size_t kAhead = 4;
     for (size_t j = 0; j < count; ++j) {
-      if (j + kAhead < count) {
-        const Rating ahead = adam::unpack(batch[j + kAhead], levels, user_mean);
-        adam::prefetch_row(P.w(ahead.user), k);
-        adam::prefetch_row(Q.w(ahead.item), k);
-      }
+      if (j + kAhead < count) adam::prefetch_rows(P, Q, batch[j + kAhead], levels, user_mean, k);
       const Rating x = adam::unpack(batch[j], levels, user_mean);
       const float* pu = adam::as_f32<T, K>(P.w(x.user), pbuf, k);
       float part = kernels::dot(pu, adam::as_f32<T, K>(Q.w(x.item), qbuf, k), k);

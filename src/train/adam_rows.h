@@ -78,6 +78,15 @@ inline void prefetch_row(const T* row, uint32_t k) {
   for (size_t at = 0; at < k * sizeof(T); at += 64) __builtin_prefetch(p + at);
 }
 
+// Asks for the rows of rating `x` ahead of their use: its user's and item's weights.
+template <typename T, typename S>
+inline void prefetch_rows(const RowBlocks<T>& P, const RowBlocks<T>& Q, const S& x, const float* levels,
+                          const float* user_mean, uint32_t k) {
+  const Rating r = unpack(x, levels, user_mean);
+  prefetch_row(P.w(r.user), k);
+  prefetch_row(Q.w(r.item), k);
+}
+
 // A factor row as fp32: the row itself for fp32 storage, else converted into `buf`.
 template <typename T, uint32_t K>
 inline const float* as_f32(const T* row, float* buf, uint32_t k) {

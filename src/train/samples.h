@@ -1,7 +1,7 @@
 #pragma once
 // Training ratings packed for the inner loops: 16 bytes each with the user's mean folded in, or
 // 8 bytes where the data allows it (every MovieLens file does).
-#include <cstring>
+#include <bit>
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -41,9 +41,7 @@ inline std::optional<std::vector<float>> rating_levels(const Ratings& r, size_t 
   std::unordered_map<uint32_t, uint32_t> seen;  // by bit pattern: every value comes back exactly
   std::vector<float> levels;
   for (float v : r.value) {
-    uint32_t bits;
-    std::memcpy(&bits, &v, 4);
-    if (seen.try_emplace(bits, uint32_t(levels.size())).second) {
+    if (seen.try_emplace(std::bit_cast<uint32_t>(v), uint32_t(levels.size())).second) {
       if (levels.size() == 256) return std::nullopt;
       levels.push_back(v);
     }
@@ -54,16 +52,9 @@ inline std::optional<std::vector<float>> rating_levels(const Ratings& r, size_t 
 // `r` as PackedSamples into `out`, with the levels rating_levels gave.
 inline void pack_samples(const Ratings& r, const std::vector<float>& levels, PackedSample* out) {
   std::unordered_map<uint32_t, uint32_t> level;
-  for (uint32_t k = 0; k < levels.size(); ++k) {
-    uint32_t bits;
-    std::memcpy(&bits, &levels[k], 4);
-    level[bits] = k;
-  }
-  for (size_t k = 0; k < r.size(); ++k) {
-    uint32_t bits;
-    std::memcpy(&bits, &r.value[k], 4);
-    out[k] = {r.user[k], r.item[k] << 8 | level.at(bits)};
-  }
+  for (uint32_t k = 0; k < levels.size(); ++k) level[std::bit_cast<uint32_t>(levels[k])] = k;
+  for (size_t k = 0; k < r.size(); ++k)
+    out[k] = {r.user[k], r.item[k] << 8 | level.at(std::bit_cast<uint32_t>(r.value[k]))};
 }
 
 }  // namespace mfrec
