@@ -11,8 +11,12 @@
 // uniform shuffle of the previous epoch's (shuffle.h). The weights go back to the model after every
 // epoch.
 //
+// Where each rating adds its gradients (its user's and item's slots among the rows its batch touches,
+// batch_slots.h) is worked out once per epoch with the shuffle, not looked up in the inner loops.
+//
 // One thread (the automatic choice, see TrainOptions::thread_count) runs the batches with the next
-// epoch's shuffle made meanwhile on a core it leaves idle. With --threads N the dimensions are split
+// epoch's shuffle and slots made meanwhile on a core it leaves idle. With --threads N the threads
+// make them together at the start of each epoch, and the dimensions are split
 // in N slices (dim divisible by 8 N), one per thread: every thread computes its slice of each
 // rating's dot product (the first thread adds the user's bias, the last the item's), the threads add
 // up the parts (one barrier per batch), and each updates its slice of every touched row (and its
@@ -26,6 +30,7 @@
 #include "common/huge_pages.h"
 #include "mfrec/error.h"
 #include "train/adam_rows.h"
+#include "train/batch_slots.h"
 #include "train/engine.h"
 #include "train/shuffle.h"
 
@@ -56,6 +61,9 @@ class AdamEngine final : public Engine {
     moments_at_ = (w_bytes + 3) / 4 * 4;
     stride_ = round_up(moments_at_ + 2 * sizeof(float) * kp_);
     const size_t users = model.n_users(), items = model.n_items();
+    if (!BatchSlots::fits(o.batch_size, users, items))
+      throw UsageError("adam: a --batch_size over 65536 needs at most 65536 users and 65536 items (this data has " +
+                       std::to_string(users) + " users and " + std::to_string(items) + " items)");
     items_at_ = round_up(users * stride_);
     biases_at_ = round_up(items_at_ + items * stride_);
     slice_bytes_ = round_up(biases_at_ + (users + items) * sizeof(BiasState));
@@ -69,10 +77,14 @@ class AdamEngine final : public Engine {
     if (packed()) pack_samples(train, levels_, samples<PackedSample>(0));
     else pack_samples(train, model, samples<Sample>(0));
     for (uint32_t t = 0; t < slices_; ++t) {
-      grads_.emplace_back(users, o.batch_size, kp_);
-      grads_.emplace_back(items, o.batch_size, kp_);
+      grads_.emplace_back(o.batch_size, kp_);
+      grads_.emplace_back(o.batch_size, kp_);
+      slot_tables_.emplace_back(users);
+      slot_tables_.emplace_back(items);
     }
     shuffle_ahead_ = slices_ == 1 && omp_get_num_procs() > 1;
+    // Shuffling ahead, the next epoch's slots are assigned while this epoch's are read.
+    for (int copies = shuffle_ahead_ ? 2 : 1; copies > 0; --copies) slots_.emplace_back(n_, o.batch_size);
   }
 
   double run_epoch(uint32_t epoch) override {
@@ -119,6 +131,21 @@ class AdamEngine final : public Engine {
   template <typename S>
   void shuffle_for(uint32_t epoch) {
     shuffler<S>()({samples<S>(epoch + 1), n_}, samples<S>(epoch), shuffle_seed(epoch));
+    assign_slots<S>(epoch, 0, 1);
+  }
+  const BatchSlots& slots(uint32_t epoch) const { return slots_[epoch % slots_.size()]; }
+  // The gradient slots of part `part` of `parts` of the epoch's batches (with that part's slot tables):
+  // a contiguous share, as the shuffle's threads wrote them.
+  template <typename S>
+  void assign_slots(uint32_t epoch, uint32_t part, uint32_t parts) {
+    const float* levels = levels_.data();
+    const float* user_mean = model_.user_mean.data();
+    BatchSlots& slots = slots_[epoch % slots_.size()];
+    slots.assign(
+        samples<S>(epoch), slots.batches() * part / parts, slots.batches() * (part + 1) / parts,
+        slot_tables_[2 * part], slot_tables_[2 * part + 1],
+        [&](const S& x) { return adam::unpack(x, levels, user_mean).user; },
+        [&](const S& x) { return adam::unpack(x, levels, user_mean).item; });
   }
 
   // Slice t's tables: user blocks, item blocks, then the biases of users and items.
@@ -182,10 +209,11 @@ class AdamEngine final : public Engine {
       const RowBlocks<T> P = users<T>(0), Q = items<T>(0);
       BatchGrad& gu = grads_[0];
       BatchGrad& gi = grads_[1];
+      const BatchSlots& at = slots(epoch);
       for (size_t b = 0; b < n_batches; ++b) {
         const size_t begin = b * B, count = std::min(n, begin + B) - begin;
-        sse += gradients<T, K>(P, Q, all + begin, count, gu, gi);
-        update<T, K>(0, b, gu, gi);
+        sse += gradients<T, K>(P, Q, all + begin, at.batch(b), count, gu, gi);
+        update<T, K>(0, b, at, gu, gi);
       }
       step_ += n_batches;
       return sse / double(n);
@@ -205,6 +233,9 @@ class AdamEngine final : public Engine {
 #pragma omp barrier
         shuffle.shuffle_buckets(int(t));
 #pragma omp barrier
+        assign_slots<S>(epoch, t, slices_);  // once for all threads, each a share of the batches
+#pragma omp barrier
+        const BatchSlots& at = slots(epoch);
         const RowBlocks<T> P = users<T>(t), Q = items<T>(t);
         BatchGrad& gu = grads_[2 * t];
         BatchGrad& gi = grads_[2 * t + 1];
@@ -213,9 +244,9 @@ class AdamEngine final : public Engine {
           float* dots = reinterpret_cast<float*>(arena_.data() + dots_at_) + (b & 1) * slices_ * per_slice_;
           slice_dots<T, K>(P, Q, all + begin, count, t, dots + t * per_slice_);
 #pragma omp barrier
-          const double batch_sse = slice_gradients<T, K>(P, Q, all + begin, count, dots, t, gu, gi);
+          const double batch_sse = slice_gradients<T, K>(P, Q, all + begin, at.batch(b), count, dots, t, gu, gi);
           if (t == 0) sse += batch_sse;
-          update<T, K>(t, b, gu, gi);
+          update<T, K>(t, b, at, gu, gi);
         }
       }
     }
@@ -228,7 +259,8 @@ class AdamEngine final : public Engine {
 
   // Adam's step on slice t of the rows batch b touched, then the gradients are cleared.
   template <typename T, uint32_t K>
-  void update(uint32_t t, size_t b, BatchGrad& gu, BatchGrad& gi) {
+  void update(uint32_t t, size_t b, const BatchSlots& slots, BatchGrad& gu, BatchGrad& gi) {
+    gu.touched = slots.users_touched(b), gi.touched = slots.items_touched(b);
     const uint64_t step = step_ + b + 1;
     const float lr_t = adam_rate(step);
     const uint64_t noise = step + t * 0x632be59bd9b4e019ull;  // stochastic rounding's, per slice
@@ -247,8 +279,8 @@ class AdamEngine final : public Engine {
 
   // Errors and gradients of the `count` ratings at `batch`, on one thread.
   template <typename T, uint32_t K, typename S>
-  double gradients(const RowBlocks<T>& P, const RowBlocks<T>& Q, const S* batch, size_t count,
-                   BatchGrad& gu, BatchGrad& gi) {
+  double gradients(const RowBlocks<T>& P, const RowBlocks<T>& Q, const S* batch, const uint32_t* slots,
+                   size_t count, BatchGrad& gu, BatchGrad& gi) {
     const uint32_t k = K ? K : kp_;
     const bool biased = model_.kind == ModelKind::biased;
     const float scale = 2.0f / float(count);  // d/dpred of the batch's mean squared error
@@ -268,8 +300,8 @@ class AdamEngine final : public Engine {
       const float err = pred - x.value;
       sse += double(err) * err;
       const float g = scale * err;
-      gu.add(x.user, k, g, qi);
-      gi.add(x.item, k, g, pu);
+      gu.add(BatchSlots::user_slot(slots[j]), x.user, k, g, qi);
+      gi.add(BatchSlots::item_slot(slots[j]), x.item, k, g, pu);
     }
     return sse;
   }
@@ -300,8 +332,8 @@ class AdamEngine final : public Engine {
   // Errors from every slice's parts (`dots`, slice after slice; added in slice order on every thread,
   // so that all threads see the same errors) and this slice's gradients.
   template <typename T, uint32_t K, typename S>
-  double slice_gradients(const RowBlocks<T>& P, const RowBlocks<T>& Q, const S* batch, size_t count,
-                         const float* dots, uint32_t t, BatchGrad& gu, BatchGrad& gi) {
+  double slice_gradients(const RowBlocks<T>& P, const RowBlocks<T>& Q, const S* batch, const uint32_t* slots,
+                         size_t count, const float* dots, uint32_t t, BatchGrad& gu, BatchGrad& gi) {
     const uint32_t k = K ? K : kp_;
     const float scale = 2.0f / float(count);
     const float* levels = levels_.data();
@@ -314,8 +346,8 @@ class AdamEngine final : public Engine {
       for (uint32_t s = 1; s < slices_; ++s) err += dots[s * per_slice_ + j];
       sse += double(err) * err;
       const float g = scale * err;
-      gu.add(x.user, k, g, adam::as_f32<T, K>(Q.w(x.item), qbuf, k));
-      gi.add(x.item, k, g, adam::as_f32<T, K>(P.w(x.user), pbuf, k));
+      gu.add(BatchSlots::user_slot(slots[j]), x.user, k, g, adam::as_f32<T, K>(Q.w(x.item), qbuf, k));
+      gi.add(BatchSlots::item_slot(slots[j]), x.item, k, g, adam::as_f32<T, K>(P.w(x.user), pbuf, k));
     }
     return sse;
   }
@@ -352,7 +384,8 @@ class AdamEngine final : public Engine {
   }
 
   template <typename T, uint32_t K>
-  void update_row(const RowBlocks<T>& W, uint32_t row, const float* g, float lr_t, uint64_t noise) {
+  // Adam's step on one row, from its gradient `g`, which it zeroes for the next batch.
+  void update_row(const RowBlocks<T>& W, uint32_t row, float* g, float lr_t, uint64_t noise) {
     const uint32_t k = K ? K : kp_;
     const float b1 = o_.beta1, b2 = o_.beta2, eps = o_.eps, reg2 = 2 * o_.reg;
     T* wr = W.w(row);
@@ -364,6 +397,7 @@ class AdamEngine final : public Engine {
 #pragma omp simd
     for (uint32_t c = 0; c < k; ++c) {
       const float gc = g[c] + reg2 * w[c];
+      g[c] = 0;
       m[c] = b1 * m[c] + (1 - b1) * gc;
       v[c] = b2 * v[c] + (1 - b2) * gc * gc;
       w[c] -= lr_t * m[c] / (std::sqrt(v[c]) + eps);
@@ -388,6 +422,8 @@ class AdamEngine final : public Engine {
   size_t dots_at_ = 0, per_slice_ = 0, samples_at_[2] = {0, 0};
   uint64_t step_ = 0;             // Adam steps taken before this epoch
   std::vector<BatchGrad> grads_;  // per slice, for users then items: kept from epoch to epoch
+  std::vector<SlotTable> slot_tables_;  // per slice, for users then items: to assign the slots
+  std::vector<BatchSlots> slots_;       // per epoch parity when shuffling ahead, else one
   bool shuffle_ahead_ = false;
   uint32_t next_epoch_ = 0;         // the epoch next_shuffle_ is shuffling for
   std::future<void> next_shuffle_;  // declared last: destroyed (joined) first

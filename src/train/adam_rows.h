@@ -1,6 +1,7 @@
 #pragma once
 // The Adam engine's working state (adam.cc): rows laid out for its inner loops, a batch's gradients
 // gathered per row, and the training ratings as the loops read them.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
@@ -37,37 +38,28 @@ inline Rating unpack(const PackedSample& x, const float* levels, const float* us
   return {x.user, x.item(), levels[x.level()], user_mean[x.user]};
 }
 
-// One thread's gradients for one batch, gathered per touched row. On cache lines of its own: threads
-// write `touched` at every rating, and a neighbour's line bouncing between cores cost 40% of an epoch.
+// One thread's gradients for one batch, per touched row, in the slots BatchSlots gave the rows. Zero
+// outside a batch: add() only accumulates. On cache lines of its own: threads write their gradients at
+// every rating, and a neighbour's line bouncing between cores cost 40% of an epoch.
 struct alignas(64) BatchGrad {
-  std::vector<int32_t> slot;        // row -> slot in this batch, -1 when untouched
-  std::vector<uint32_t> rows;       // touched rows, in first-touch order: the first `touched`
+  std::vector<uint32_t> rows;       // slot -> row, for the first `touched` slots
   std::vector<float> g;             // slot x dim factor gradient
   std::vector<float> gb;            // slot bias gradient
   std::vector<float> bias_columns;  // room for the touched rows' biases and their moments
-  size_t touched = 0;  // not uint32_t: a store to rows[] could then alias it, and g++ reloads it
-  BatchGrad(size_t n_rows, size_t batch, uint32_t dim)
-      : slot(n_rows, -1), rows(batch), g(batch * dim), gb(batch), bias_columns(3 * batch) {}
-  // Adds g * x to the gradient row of `row` (and g to its bias), starting it on first touch. Inlined
-  // by force: the call costs 10% of an epoch where g++ declines.
-  [[gnu::always_inline]] void add(uint32_t row, uint32_t dim, float g, const float* x) {
-    int32_t& at = slot[row];
-    if (at < 0) {
-      at = int32_t(touched);
-      rows[touched++] = row;
-      float* out = this->g.data() + size_t(at) * dim;
+  size_t touched = 0;
+  BatchGrad(size_t batch, uint32_t dim) : rows(batch), g(batch * dim), gb(batch), bias_columns(3 * batch) {}
+  // Adds g * x to the gradient in slot `at` (and g to its bias), the slot of `row`. Inlined by force:
+  // the call costs 10% of an epoch where g++ declines.
+  [[gnu::always_inline]] void add(uint32_t at, uint32_t row, uint32_t dim, float g, const float* x) {
+    rows[at] = row;
+    float* out = this->g.data() + size_t(at) * dim;
 #pragma omp simd
-      for (uint32_t c = 0; c < dim; ++c) out[c] = g * x[c];
-      gb[size_t(at)] = g;
-    } else {
-      float* out = this->g.data() + size_t(at) * dim;
-#pragma omp simd
-      for (uint32_t c = 0; c < dim; ++c) out[c] += g * x[c];
-      gb[size_t(at)] += g;
-    }
+    for (uint32_t c = 0; c < dim; ++c) out[c] += g * x[c];
+    gb[at] += g;
   }
+  // Ends the batch: Adam's update has zeroed the factor gradients it read; the bias gradients here.
   void clear() {
-    for (size_t s = 0; s < touched; ++s) slot[rows[s]] = -1;
+    std::fill_n(gb.data(), touched, 0.0f);
     touched = 0;
   }
 };
