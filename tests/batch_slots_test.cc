@@ -21,7 +21,7 @@ TEST(BatchSlots, NumberTheRowsOfEachBatchInFirstTouchOrder) {
   // Two batches of 4 and a last one of 1.
   const std::vector<Pair> r = {{5, 2}, {1, 2}, {5, 0}, {3, 7}, {1, 1}, {1, 1}, {0, 4}, {9, 1}, {5, 2}};
   BatchSlots slots(r.size(), 4);
-  SlotTable users(10), items(8);
+  SlotTable users(10, 4), items(8, 4);
   slots.assign(r.data(), 0, slots.batches(), users, items, user_of, item_of);
   ASSERT_EQ(slots.batches(), 3u);
   const std::vector<Pair> want = {{0, 0}, {1, 0}, {0, 1}, {2, 2},   // users 5 1 3, items 2 0 7
@@ -45,11 +45,11 @@ TEST(BatchSlots, AnySplitOfTheBatchesAmongThreadsGivesTheSameSlots) {
   std::vector<Pair> r(10007);
   for (auto& x : r) x = {uint32_t(rng.below(300)), uint32_t(rng.below(70000))};
   BatchSlots whole(r.size(), 512), split(r.size(), 512);
-  SlotTable users(300), items(70000);
+  SlotTable users(300, 512), items(70000, 512);
   whole.assign(r.data(), 0, whole.batches(), users, items, user_of, item_of);
   const size_t parts = 3;
   for (size_t p = 0; p < parts; ++p) {
-    SlotTable own_users(300), own_items(70000);
+    SlotTable own_users(300, 512), own_items(70000, 512);
     split.assign(r.data(), split.batches() * p / parts, split.batches() * (p + 1) / parts, own_users, own_items,
                  user_of, item_of);
   }

@@ -79,8 +79,8 @@ class AdamEngine final : public Engine {
     for (uint32_t t = 0; t < slices_; ++t) {
       grads_.emplace_back(o.batch_size, kp_);
       grads_.emplace_back(o.batch_size, kp_);
-      slot_tables_.emplace_back(users);
-      slot_tables_.emplace_back(items);
+      slot_tables_.emplace_back(users, o.batch_size);
+      slot_tables_.emplace_back(items, o.batch_size);
     }
     shuffle_ahead_ = slices_ == 1 && omp_get_num_procs() > 1;
     // Shuffling ahead, the next epoch's slots are assigned while this epoch's are read.
