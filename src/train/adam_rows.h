@@ -39,8 +39,9 @@ inline Rating unpack(const PackedSample& x, const float* levels, const float* us
 }
 
 // One thread's gradients for one batch, per touched row, in the slots BatchSlots gave the rows. Zero
-// outside a batch: add() only accumulates. On cache lines of its own: threads write their gradients at
-// every rating, and a neighbour's line bouncing between cores cost 40% of an epoch.
+// outside a batch: add() only accumulates. On cache lines of its own, as every thread's per-batch state
+// is: when it held a count written at every rating, a neighbour's line bouncing between cores cost 40%
+// of an epoch.
 struct alignas(64) BatchGrad {
   std::vector<uint32_t> rows;       // slot -> row, for the first `touched` slots
   std::vector<float> g;             // slot x dim factor gradient
