@@ -42,21 +42,23 @@ TEST(StreamShuffle, IsAPermutationFixedByItsSeed) {
   }
 }
 
-// Threads sharing the work give the same permutation as one thread.
-TEST(StreamShuffle, PartsGiveTheOneThreadPermutation) {
+// Threads sharing the work give the same permutation as one thread, however it is cut.
+TEST(StreamShuffle, ChunksAndGroupsGiveTheOneThreadPermutation) {
   for (size_t n : {0, 3, 5000, 300000}) {
     const auto in = items(n);
     const auto one = shuffled_ids(in, 5);
-    for (int parts : {2, 3, 7}) {
+    for (size_t chunks : {2, 3, 7, 64}) {
+      const size_t groups = chunks + 1;
       std::vector<Item> out(n);
       StreamShuffle<Item> shuffle;
-      shuffle.begin(in, out.data(), 5, parts);
-      for (int p = 0; p < parts; ++p) shuffle.count(p);
-      for (int p = parts - 1; p >= 0; --p) shuffle.place(p);  // any order within a step
-      for (int p = 0; p < parts; ++p) shuffle.shuffle_buckets(p);
+      shuffle.begin(in, out.data(), 5, chunks);
+      for (size_t c = 0; c < chunks; ++c) shuffle.count(c);
+      shuffle.prefix();
+      for (size_t c = chunks; c-- > 0;) shuffle.place(c);  // any order within a step
+      for (size_t g = groups; g-- > 0;) shuffle.shuffle_buckets(g, groups);
       std::vector<uint32_t> ids(n);
       for (size_t k = 0; k < n; ++k) ids[k] = out[k].id;
-      EXPECT_EQ(ids, one) << n << " " << parts;
+      EXPECT_EQ(ids, one) << n << " " << chunks;
     }
   }
 }

@@ -15,12 +15,12 @@
 // batch_slots.h) is worked out once per epoch with the shuffle, not looked up in the inner loops.
 //
 // One thread (the automatic choice, see TrainOptions::thread_count) runs the batches with the next
-// epoch's shuffle and slots made meanwhile on a core it leaves idle. With --threads N the threads
-// make them together at the start of each epoch, and the dimensions are split
-// in N slices (dim divisible by 8 N), one per thread: every thread computes its slice of each
-// rating's dot product (the first thread adds the user's bias, the last the item's), the threads add
-// up the parts (one barrier per batch), and each updates its slice of every touched row (and its
-// biases). The batches are the recipe's, and each thread's tables are a fraction of the whole.
+// epoch's shuffle and slots made meanwhile on a core it leaves idle. With --threads N the dimensions
+// are split in N slices (dim divisible by 8 N), one per thread: every thread computes its slice of
+// each rating's dot product (the first thread adds the user's bias, the last the item's), the threads
+// add up the parts (they wait for each other once per batch), and each updates its slice of every
+// touched row (and its biases). The batches are the recipe's, and each thread's tables are a fraction
+// of the whole. The threads make the next epoch's shuffle and slots while they wait (epoch_prep.h).
 #include <omp.h>
 
 #include <cmath>
@@ -32,7 +32,7 @@
 #include "train/adam_rows.h"
 #include "train/batch_slots.h"
 #include "train/engine.h"
-#include "train/shuffle.h"
+#include "train/epoch_prep.h"
 
 namespace mfrec {
 namespace {
@@ -79,16 +79,17 @@ class AdamEngine final : public Engine {
     for (uint32_t t = 0; t < slices_; ++t) {
       grads_.emplace_back(o.batch_size, kp_);
       grads_.emplace_back(o.batch_size, kp_);
-      slot_tables_.emplace_back(users, o.batch_size);
-      slot_tables_.emplace_back(items, o.batch_size);
     }
+    if (packed()) prep_packed_ = std::make_unique<EpochPrep<PackedSample>>(slices_, users, items, o.batch_size);
+    else prep_ = std::make_unique<EpochPrep<Sample>>(slices_, users, items, o.batch_size);
     shuffle_ahead_ = slices_ == 1 && omp_get_num_procs() > 1;
-    // Shuffling ahead, the next epoch's slots are assigned while this epoch's are read.
-    for (int copies = shuffle_ahead_ ? 2 : 1; copies > 0; --copies) slots_.emplace_back(n_, o.batch_size);
+    // Made ahead, the next epoch's slots are assigned while this epoch's are read.
+    for (int copies = shuffle_ahead_ || slices_ > 1 ? 2 : 1; copies > 0; --copies)
+      slots_.emplace_back(n_, o.batch_size);
   }
 
   double run_epoch(uint32_t epoch) override {
-    if (slices_ > 1) {  // no idle core: the threads shuffle together at the start of the epoch
+    if (slices_ > 1) {  // the threads make the orders (see epoch_typed)
       const double mse = packed() ? epoch_for<PackedSample>(epoch) : epoch_for<Sample>(epoch);
       store_to_model();
       return mse;
@@ -119,9 +120,9 @@ class AdamEngine final : public Engine {
     return reinterpret_cast<S*>(arena_.data() + samples_at_[epoch % 2]);
   }
   template <typename S>
-  StreamShuffle<S>& shuffler() {
-    if constexpr (std::is_same_v<S, Sample>) return shuffle_;
-    else return shuffle_packed_;
+  EpochPrep<S>& prep() {
+    if constexpr (std::is_same_v<S, Sample>) return *prep_;
+    else return *prep_packed_;
   }
   uint64_t shuffle_seed(uint32_t epoch) const { return o_.seed * 0x9e3779b97f4a7c15ull + epoch; }
   void shuffle_for(uint32_t epoch) {
@@ -130,23 +131,15 @@ class AdamEngine final : public Engine {
   }
   template <typename S>
   void shuffle_for(uint32_t epoch) {
-    shuffler<S>()({samples<S>(epoch + 1), n_}, samples<S>(epoch), shuffle_seed(epoch));
-    assign_slots<S>(epoch, 0, 1);
+    begin_prep<S>(epoch);
+    prep<S>().finish(0);
+  }
+  // Starts making the epoch's order, from the previous epoch's, and its slots.
+  template <typename S>
+  void begin_prep(uint32_t epoch) {
+    prep<S>().begin({samples<S>(epoch + 1), n_}, samples<S>(epoch), shuffle_seed(epoch), slots_[epoch % slots_.size()]);
   }
   const BatchSlots& slots(uint32_t epoch) const { return slots_[epoch % slots_.size()]; }
-  // The gradient slots of part `part` of `parts` of the epoch's batches (with that part's slot tables):
-  // a contiguous share, as the shuffle's threads wrote them.
-  template <typename S>
-  void assign_slots(uint32_t epoch, uint32_t part, uint32_t parts) {
-    const float* levels = levels_.data();
-    const float* user_mean = model_.user_mean.data();
-    BatchSlots& slots = slots_[epoch % slots_.size()];
-    slots.assign(
-        samples<S>(epoch), slots.batches() * part / parts, slots.batches() * (part + 1) / parts,
-        slot_tables_[2 * part], slot_tables_[2 * part + 1],
-        [&](const S& x) { return adam::unpack(x, levels, user_mean).user; },
-        [&](const S& x) { return adam::unpack(x, levels, user_mean).item; });
-  }
 
   // Slice t's tables: user blocks, item blocks, then the biases of users and items.
   std::byte* slice(uint32_t t) const { return arena_.data() + t * slice_bytes_; }
@@ -218,8 +211,12 @@ class AdamEngine final : public Engine {
       step_ += n_batches;
       return sse / double(n);
     }
-    StreamShuffle<S>& shuffle = shuffler<S>();
-    shuffle.begin({samples<S>(epoch + 1), n}, samples<S>(epoch), shuffle_seed(epoch), int(slices_));
+    // This epoch's order was begun in the previous epoch (unless this is the first); the threads
+    // finish it, begin the next epoch's, and take its tasks while they wait for each other.
+    EpochPrep<S>& prep = this->prep<S>();
+    if (prepared_ != epoch) begin_prep<S>(epoch);
+    const bool ahead = epoch < o_.epochs;  // epochs count from 1
+    arrived_.store(0, std::memory_order_relaxed);
     bool granted = true;
 #pragma omp parallel num_threads(int(slices_)) reduction(+ : sse)
     {
@@ -227,13 +224,9 @@ class AdamEngine final : public Engine {
       if (t == 0) granted = uint32_t(omp_get_num_threads()) == slices_;
 #pragma omp barrier
       if (granted) {
-        shuffle.count(int(t));
+        prep.finish(t);
 #pragma omp barrier
-        shuffle.place(int(t));
-#pragma omp barrier
-        shuffle.shuffle_buckets(int(t));
-#pragma omp barrier
-        assign_slots<S>(epoch, t, slices_);  // once for all threads, each a share of the batches
+        if (t == 0 && ahead) begin_prep<S>(epoch + 1);
 #pragma omp barrier
         const BatchSlots& at = slots(epoch);
         const RowBlocks<T> P = users<T>(t), Q = items<T>(t);
@@ -243,7 +236,7 @@ class AdamEngine final : public Engine {
           const size_t begin = b * B, count = std::min(n, begin + B) - begin;
           float* dots = reinterpret_cast<float*>(arena_.data() + dots_at_) + (b & 1) * slices_ * per_slice_;
           slice_dots<T, K>(P, Q, all + begin, count, t, dots + t * per_slice_);
-#pragma omp barrier
+          wait_for_all(b, prep, t);
           const double batch_sse = slice_gradients<T, K>(P, Q, all + begin, at.batch(b), count, dots, t, gu, gi);
           if (t == 0) sse += batch_sse;
           update<T, K>(t, b, at, gu, gi);
@@ -253,8 +246,19 @@ class AdamEngine final : public Engine {
     if (!granted)  // OMP_THREAD_LIMIT or OMP_DYNAMIC can grant fewer
       throw UsageError("adam: " + std::to_string(slices_) +
                        " threads were asked for and fewer granted; use --threads 1");
+    prepared_ = ahead ? epoch + 1 : kNone;
     step_ += n_batches;
     return sse / double(n);
+  }
+
+  // Thread t has written its parts of batch b's errors: waits until every thread has, taking tasks of
+  // the next epoch's order meanwhile.
+  template <typename S>
+  void wait_for_all(size_t b, EpochPrep<S>& prep, uint32_t t) {
+    arrived_.fetch_add(1, std::memory_order_acq_rel);
+    const size_t all = (b + 1) * slices_;
+    for (uint32_t spins = 0; arrived_.load(std::memory_order_acquire) < all;)
+      if (!prep.run_one(t)) wait_a_moment(spins);
   }
 
   // Adam's step on slice t of the rows batch b touched, then the gradients are cleared.
@@ -411,8 +415,8 @@ class AdamEngine final : public Engine {
   uint32_t slices_;    // of the dimensions, one per thread
   uint32_t kp_;        // dimensions per slice
   std::vector<float> levels_;  // the rating values, by level, when the samples are PackedSamples
-  StreamShuffle<Sample> shuffle_;
-  StreamShuffle<PackedSample> shuffle_packed_;
+  std::unique_ptr<EpochPrep<Sample>> prep_;  // the one for the samples' form
+  std::unique_ptr<EpochPrep<PackedSample>> prep_packed_;
   // The arena, on huge pages: for each slice its user blocks, item blocks and biases; the parts of
   // the errors of two batches (even, odd), slice after slice, per_slice_ floats each; then two
   // epochs' ratings in their random order (batch b is [b * B, (b + 1) * B)), as Samples or
@@ -422,9 +426,11 @@ class AdamEngine final : public Engine {
   size_t dots_at_ = 0, per_slice_ = 0, samples_at_[2] = {0, 0};
   uint64_t step_ = 0;             // Adam steps taken before this epoch
   std::vector<BatchGrad> grads_;  // per slice, for users then items: kept from epoch to epoch
-  std::vector<SlotTable> slot_tables_;  // per slice, for users then items: to assign the slots
-  std::vector<BatchSlots> slots_;       // per epoch parity when shuffling ahead, else one
+  std::vector<BatchSlots> slots_;  // per epoch parity when made ahead, else one
   bool shuffle_ahead_ = false;
+  static constexpr uint32_t kNone = ~0u;
+  uint32_t prepared_ = kNone;  // with N threads: the epoch whose order has been begun
+  alignas(64) std::atomic<size_t> arrived_{0};  // threads' arrivals at the batches' waits, this epoch
   uint32_t next_epoch_ = 0;         // the epoch next_shuffle_ is shuffling for
   std::future<void> next_shuffle_;  // declared last: destroyed (joined) first
 };

@@ -34,6 +34,9 @@ struct PackedSample {
   uint32_t level() const { return item_level & 255; }
 };
 
+inline uint32_t item_of(const Sample& x) { return x.item; }
+inline uint32_t item_of(const PackedSample& x) { return x.item(); }
+
 // The distinct rating values of `r`, each at its level, when `r` can be held as PackedSamples: at
 // most 256 values and fewer than 2^24 items.
 inline std::optional<std::vector<float>> rating_levels(const Ratings& r, size_t n_items) {
