@@ -11,9 +11,10 @@ namespace mfrec {
 uint32_t TrainOptions::thread_count() const {
   if (threads) return threads;
   // Automatic: every core, except for Adam on the CPU, which runs one thread (and shuffles the next
-  // epoch on an idle core). Its --threads N splits the dimensions among N threads with a barrier per
-  // batch: a little faster on an idle machine (BENCHMARKS.md), but a thread the OS takes away stalls
-  // every other, so it is asked for, not assumed.
+  // epoch on an idle core). Its --threads N splits the dimensions among N threads that wait for each
+  // other at every batch: about 1.2x faster on an idle machine (BENCHMARKS.md), but a thread the OS
+  // takes away stalls every other (2.4x slower than one thread with a busy loop on the other core), so
+  // it is asked for, not assumed.
   if (optimizer == "adam" && device == "cpu") return 1;
   return uint32_t(std::max(1, omp_get_num_procs()));
 }
