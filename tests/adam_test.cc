@@ -158,6 +158,29 @@ TEST(Adam, ThreadsSplitTheDimensionsOfTheOneThreadAlgorithm) {
   EXPECT_LT(test::largest_difference(one, four), 1e-4);
 }
 
+// Ratings of more than 256 values do not pack into 8 bytes: the 16-byte samples take the same paths,
+// with their epoch orders made in the threads' waits on two threads.
+TEST(Adam, UnpackedRatingsSplitTheDimensionsToo) {
+  Random rng(9);
+  Ratings r;
+  for (int k = 0; k < 20000; ++k)
+    r.push(uint32_t(rng.below(300)), uint32_t(rng.below(200)), 1.0f + 4.0f * float(rng.uniform()));
+  auto run = [&](uint32_t threads) {
+    Model m = model_of(300, 200, 32, 3);
+    m.set_user_means(r);
+    TrainOptions o;
+    o.threads = threads, o.batch_size = 256, o.epochs = 4, o.lr = 0.005f;
+    auto engine = make_adam(m, r, o);
+    for (uint32_t e = 1; e <= o.epochs; ++e) engine->run_epoch(e);
+    engine->sync();
+    return m;
+  };
+  const Model one = run(1), two = run(2), again = run(2);
+  EXPECT_GT(test::largest_difference(one, two), 0.0) << "two threads ran as one";
+  EXPECT_LT(test::largest_difference(one, two), 1e-4);
+  EXPECT_EQ(test::largest_difference(two, again), 0.0);
+}
+
 // A dim that does not split into slices of whole vectors runs on one thread: the one-thread model.
 TEST(Adam, ADimThatDoesNotSplitRunsOnOneThread) {
   TrainOptions o;

@@ -49,8 +49,9 @@ TEST(EpochPrep, AnyThreadsTakingTheTasksMakeTheOneThreadOrderAndItsSlots) {
     Made want(n);
     StreamShuffle<PackedSample>()(in, want.order.data(), 42);
     SlotTable users(kUsers, kBatch), items(kItems, kBatch);
-    want.slots.assign(want.order.data(), 0, want.slots.batches(), users, items,
-                      [](const PackedSample& x) { return x.user; }, [](const PackedSample& x) { return x.item(); });
+    want.slots.assign(
+        want.order.data(), 0, want.slots.batches(), users, items, [](const PackedSample& x) { return x.user; },
+        [](const PackedSample& x) { return x.item(); });
 
     EpochPrep<PackedSample> prep(3, kUsers, kItems, kBatch);
     Made one(n);

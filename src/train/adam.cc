@@ -80,8 +80,10 @@ class AdamEngine final : public Engine {
       grads_.emplace_back(o.batch_size, kp_);
       grads_.emplace_back(o.batch_size, kp_);
     }
-    if (packed()) prep_packed_ = std::make_unique<EpochPrep<PackedSample>>(slices_, users, items, o.batch_size);
-    else prep_ = std::make_unique<EpochPrep<Sample>>(slices_, users, items, o.batch_size);
+    if (packed())
+      prep_packed_ = std::make_unique<EpochPrep<PackedSample>>(slices_, users, items, o.batch_size);
+    else
+      prep_ = std::make_unique<EpochPrep<Sample>>(slices_, users, items, o.batch_size);
     shuffle_ahead_ = slices_ == 1 && omp_get_num_procs() > 1;
     // Made ahead, the next epoch's slots are assigned while this epoch's are read.
     for (int copies = shuffle_ahead_ || slices_ > 1 ? 2 : 1; copies > 0; --copies)
@@ -137,7 +139,8 @@ class AdamEngine final : public Engine {
   // Starts making the epoch's order, from the previous epoch's, and its slots.
   template <typename S>
   void begin_prep(uint32_t epoch) {
-    prep<S>().begin({samples<S>(epoch + 1), n_}, samples<S>(epoch), shuffle_seed(epoch), slots_[epoch % slots_.size()]);
+    prep<S>().begin({samples<S>(epoch + 1), n_}, samples<S>(epoch), shuffle_seed(epoch),
+                    slots_[epoch % slots_.size()]);
   }
   const BatchSlots& slots(uint32_t epoch) const { return slots_[epoch % slots_.size()]; }
 
@@ -214,7 +217,10 @@ class AdamEngine final : public Engine {
     // This epoch's order was begun in the previous epoch (unless this is the first); the threads
     // finish it, begin the next epoch's, and take its tasks while they wait for each other.
     EpochPrep<S>& prep = this->prep<S>();
-    if (prepared_ != epoch) begin_prep<S>(epoch);
+    if (prepared_ != epoch) {  // not the epoch made ahead: finish that one (its buffer may be read next)
+      prep.finish(0);
+      begin_prep<S>(epoch);
+    }
     const bool ahead = epoch < o_.epochs;  // epochs count from 1
     arrived_.store(0, std::memory_order_relaxed);
     bool granted = true;
