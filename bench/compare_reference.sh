@@ -15,12 +15,12 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 py=/usr/bin/python3
 
-# mfrec_run NAME ARGS...: trains, echoes "epochs_seconds loop_seconds rmse". The loop holds the
-# epochs and the validation after each, as the reference's train_s does.
+# mfrec_run NAME ARGS...: trains, echoes "epochs_seconds loop_seconds rmse threads". The loop holds
+# the epochs and the validation after each, as the reference's train_s does.
 mfrec_run() {
   local name="$1"; shift
   "$mfrec" train --data_path "$data" --epochs "$epochs" --output "$tmp/$name" --quiet "$@" > "$tmp/$name.out"
-  $py -c "import json,sys; m=json.load(open('$tmp/$name/metrics.json')); print(round(m['train_seconds'], 3), round(m['loop_seconds'], 3), round(m['test_rmse'], 4))"
+  $py -c "import json,sys; m=json.load(open('$tmp/$name/metrics.json')); print(round(m['train_seconds'], 3), round(m['loop_seconds'], 3), round(m['test_rmse'], 4), m['options']['threads'])"
 }
 ref_run() {
   local name="$1"; shift
@@ -30,14 +30,14 @@ ref_run() {
 
 echo "machine: $(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2}'), $(nproc) cores; $(date -u +%F)"
 echo "data: $data, $epochs epochs, batch 512, dim 32, Adam lr 0.001, L2 1e-4"
-read -r m_time m_loop m_rmse < <(mfrec_run temporal --split temporal)
+read -r m_time m_loop m_rmse m_threads < <(mfrec_run temporal --split temporal)
 read -r r_time r_rmse < <(ref_run ref-time --split time)
-read -r m2_time m2_loop m2_rmse < <(mfrec_run temporal2 --split temporal --threads 2)
-read -r mb_time mb_loop mb_rmse < <(mfrec_run bf16 --split temporal --precision bf16)
-read -r mf_time mf_loop mf_rmse < <(mfrec_run fileorder --split fileorder --keep last)
+read -r m1_time m1_loop m1_rmse _ < <(mfrec_run temporal1 --split temporal --threads 1)
+read -r mb_time mb_loop mb_rmse _ < <(mfrec_run bf16 --split temporal --precision bf16)
+read -r mf_time mf_loop mf_rmse _ < <(mfrec_run fileorder --split fileorder --keep last)
 read -r rf_time rf_rmse < <(ref_run ref-fileorder --split fileorder)
-read -r mfb_time mfb_loop mfb_rmse < <(mfrec_run fileorder-best --split fileorder)
-read -r mf2_time mf2_loop mf2_rmse < <(mfrec_run fileorder2 --split fileorder --keep last --threads 2)
+read -r mfb_time mfb_loop mfb_rmse _ < <(mfrec_run fileorder-best --split fileorder)
+read -r mf1_time mf1_loop mf1_rmse _ < <(mfrec_run fileorder1 --split fileorder --keep last --threads 1)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.1f", a / b}'; }
 row() {  # LABEL SPLIT EPOCHS_S LOOP_S RMSE REFERENCE_S
   echo "| $1 | $2 | $3 | $4 | $5 | $(ratio "$6" "$4")x | $(ratio "$6" "$3")x |"
@@ -50,10 +50,10 @@ echo
 echo "| run | split | epochs s | loop s | test RMSE | reference s / loop s | reference s / epochs s |"
 echo "|---|---|---|---|---|---|---|"
 echo "| reference (PyTorch, $threads threads) | time (temporal) | | $r_time | $r_rmse | 1 | |"
-row "mfrec adam fp32 (defaults: 1 thread)" temporal "$m_time" "$m_loop" "$m_rmse" "$r_time"
-row "mfrec adam fp32, --threads 2" temporal "$m2_time" "$m2_loop" "$m2_rmse" "$r_time"
-row "mfrec adam bf16 (1 thread)" temporal "$mb_time" "$mb_loop" "$mb_rmse" "$r_time"
+row "mfrec adam fp32 (defaults: $m_threads threads here)" temporal "$m_time" "$m_loop" "$m_rmse" "$r_time"
+row "mfrec adam fp32, --threads 1" temporal "$m1_time" "$m1_loop" "$m1_rmse" "$r_time"
+row "mfrec adam bf16 (defaults)" temporal "$mb_time" "$mb_loop" "$mb_rmse" "$r_time"
 echo "| reference (PyTorch, $threads threads) | fileorder | | $rf_time | $rf_rmse | 1 | |"
 row "mfrec adam fp32 --keep last (as the reference)" fileorder "$mf_time" "$mf_loop" "$mf_rmse" "$rf_time"
-row "mfrec adam fp32 --keep last, --threads 2" fileorder "$mf2_time" "$mf2_loop" "$mf2_rmse" "$rf_time"
+row "mfrec adam fp32 --keep last, --threads 1" fileorder "$mf1_time" "$mf1_loop" "$mf1_rmse" "$rf_time"
 row "mfrec adam fp32 (keeps the best epoch)" fileorder "$mfb_time" "$mfb_loop" "$mfb_rmse" "$rf_time"

@@ -27,7 +27,7 @@ struct TrainOptions {
   float beta1 = 0.9f, beta2 = 0.999f, eps = 1e-7f;
   uint32_t patience = 0;   // stop after this many epochs without a better validation RMSE (0: never)
   bool keep_best = true;   // keep the best validation epoch's parameters (false: the last epoch's)
-  uint32_t threads = 0;    // 0: automatic (all cores; one for adam, see thread_count())
+  uint32_t threads = 0;    // 0: automatic (all cores; two at most for adam, see thread_count())
   uint64_t seed = 0;
   Precision precision = Precision::fp32;
   std::string device = "cpu";  // cpu | cuda

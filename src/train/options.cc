@@ -10,12 +10,12 @@ namespace mfrec {
 
 uint32_t TrainOptions::thread_count() const {
   if (threads) return threads;
-  // Automatic: every core, except for Adam on the CPU, which runs one thread (and shuffles the next
-  // epoch on an idle core). Its --threads N splits the dimensions among N threads that wait for each
-  // other at every batch: about 1.2x faster on an idle machine (BENCHMARKS.md), but a thread the OS
-  // takes away stalls every other (2.4x slower than one thread with a busy loop on the other core), so
-  // it is asked for, not assumed.
-  if (optimizer == "adam" && device == "cpu") return 1;
+  // Automatic: every core, except for Adam on the CPU, which runs two threads at most. They split the
+  // dimensions and wait for each other at every batch: about 1.2x one thread on an idle machine of
+  // two cores (BENCHMARKS.md), where one thread leaves the other core to shuffle. More threads were
+  // never measured; and a thread the OS takes away stalls the other (with a busy loop on one of two
+  // cores, two threads take 2.4x one thread's time: --threads 1 on a busy machine).
+  if (optimizer == "adam" && device == "cpu") return uint32_t(std::clamp(omp_get_num_procs(), 1, 2));
   return uint32_t(std::max(1, omp_get_num_procs()));
 }
 
