@@ -14,13 +14,14 @@
 // Where each rating adds its gradients (its user's and item's slots among the rows its batch touches,
 // batch_slots.h) is worked out once per epoch with the shuffle, not looked up in the inner loops.
 //
-// One thread (the automatic choice, see TrainOptions::thread_count) runs the batches with the next
-// epoch's shuffle and slots made meanwhile on a core it leaves idle. With --threads N the dimensions
-// are split in N slices (dim divisible by 8 N), one per thread: every thread computes its slice of
-// each rating's dot product (the first thread adds the user's bias, the last the item's), the threads
-// add up the parts (they wait for each other once per batch), and each updates its slice of every
-// touched row (and its biases). The batches are the recipe's, and each thread's tables are a fraction
-// of the whole. The threads make the next epoch's shuffle and slots while they wait (epoch_prep.h).
+// One thread runs the batches with the next epoch's shuffle and slots made meanwhile on a core it
+// leaves idle. With N threads (two by default on two cores, see TrainOptions::thread_count) the
+// dimensions are split in N slices (dim divisible by 8 N), one per thread: every thread computes its
+// slice of each rating's dot product (the first thread adds the user's bias, the last the item's),
+// the threads add up the parts (they wait for each other once per batch), and each updates its slice
+// of every touched row (and its biases). The batches are the recipe's, and each thread's tables are a
+// fraction of the whole. The threads make the next epoch's shuffle and slots while they wait
+// (epoch_prep.h).
 #include <omp.h>
 
 #include <cmath>
