@@ -264,8 +264,7 @@ class AdamEngine final : public Engine {
   void wait_for_all(size_t b, EpochPrep<S>& prep, uint32_t t) {
     arrived_.fetch_add(1, std::memory_order_acq_rel);
     const size_t all = (b + 1) * slices_;
-    for (uint32_t spins = 0; arrived_.load(std::memory_order_acquire) < all;)
-      if (!prep.run_one(t)) wait_a_moment(spins);
+    prep.work_until([&] { return arrived_.load(std::memory_order_acquire) >= all; }, t);
   }
 
   // Adam's step on slice t of the rows batch b touched, then the gradients are cleared.

@@ -75,10 +75,15 @@ class EpochPrep {
     return true;
   }
   bool done() const { return done_.load(std::memory_order_acquire) == step_begins_[kSteps]; }
+  // Takes tasks as thread `t` until `ready()`, waiting a moment whenever none can start.
+  template <typename Ready>
+  void work_until(Ready ready, size_t t) {
+    for (uint32_t spins = 0; !ready();)
+      if (!run_one(t)) wait_a_moment(spins);
+  }
   // Takes tasks as thread `t` until all are done, by any thread.
   void finish(size_t t) {
-    for (uint32_t spins = 0; !done();)
-      if (!run_one(t)) wait_a_moment(spins);
+    work_until([this] { return done(); }, t);
   }
 
  private:
