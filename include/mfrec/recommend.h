@@ -74,6 +74,9 @@ class Recommender {
   // Every user's top-k (as top_k), by blocks of users scored as one matrix product, on `threads`
   // threads (0: all cores). result[u] is user u's list.
   std::vector<std::vector<Scored>> recommend_all(size_t k, bool include_seen = false, unsigned threads = 0) const;
+  // The same for the given users: result[x] is users[x]'s list.
+  std::vector<std::vector<Scored>> recommend_users(std::span<const uint32_t> users, size_t k, bool include_seen = false,
+                                                   unsigned threads = 0) const;
 
   // Cosine similarity of the factors; the item (user) itself and rows without factors (never seen
   // in training) are left out.

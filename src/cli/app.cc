@@ -10,6 +10,24 @@
 #include "mfrec/error.h"
 
 namespace mfrec::cli {
+namespace {
+
+// The library names options in backquotes (`dim`); on the command line they are flags (--dim).
+std::string in_flags(std::string_view message) {
+  std::string out;
+  bool open = false;
+  for (char c : message) {
+    if (c == '`') {
+      if (!open) out += "--";
+      open = !open;
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
 
 void configure(CLI::App& app) {
   app.require_subcommand(1);
@@ -27,9 +45,9 @@ int run_app(CLI::App& app, int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? 0 : 2;
   } catch (const UsageError& e) {
-    fmt::print(stderr, "mfrec: error: {}\n", e.what());
+    fmt::print(stderr, "mfrec: error: {}\n", in_flags(e.what()));
     return 2;
-  } catch (const DataError& e) {
+  } catch (const DataError& e) {  // may quote the data, backquotes included: printed as it is
     fmt::print(stderr, "mfrec: error: {}\n", e.what());
     return 1;
   } catch (const std::exception& e) {

@@ -11,10 +11,11 @@ namespace mfrec::cli {
 
 struct DataArgs {
   ReadOptions read;
-  std::string split = "temporal";
+  std::string split = "temporal", val_split = "random";
   SplitOptions split_options;
   std::string train_file, test_file;  // --split files
   bool has_header = false, no_header = false;
+  bool keep_time = false;  // the split keeps the timestamps (an engine reads them: ials --recency)
 
   void add(CLI::App& cmd, bool data_required);
   // Reads the data (for --split files, the two files into one id space) and splits it; the ratings

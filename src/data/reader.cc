@@ -136,8 +136,8 @@ class Parser {
         case Column::skip: break;
       }
     }
-    if (cu_ < 0 || ci_ < 0 || cr_ < 0 || layout.columns.size() > kMaxFields)
-      throw UsageError("the format must name a user, an item and a rating column");
+    if (cu_ < 0 || ci_ < 0 || layout.columns.size() > kMaxFields)
+      throw UsageError("the format must name a user and an item column");
     if (layout.sep.empty()) throw UsageError("the field separator is empty");
   }
 
@@ -190,7 +190,7 @@ class Parser {
                        sep_name(layout_.sep), n > kMaxFields ? "more" : std::to_string(n),
                        n < want ? " (too few)" : " (too many)", printable(line)));
     }
-    const std::string_view user = trim(f[cu_]), item = trim(f[ci_]), rating = trim(f[cr_]);
+    const std::string_view user = trim(f[cu_]), item = trim(f[ci_]), rating = cr_ >= 0 ? trim(f[cr_]) : "1";
     float r;
     if (!parse_rating(rating, r)) {
       if (lines_ == 0 && !layout_.header)

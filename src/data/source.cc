@@ -62,16 +62,17 @@ std::vector<Column> parse_columns(const std::string& format) {
     std::string name = format.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     if (name == "user") cols.push_back(Column::user);
     else if (name == "item") cols.push_back(Column::item);
-    else if (name == "rating") cols.push_back(Column::rating);
+    else if (name == "rating" || name == "count") cols.push_back(Column::rating);  // a count is the value too
     else if (name == "timestamp") cols.push_back(Column::timestamp);
     else if (name == "skip") cols.push_back(Column::skip);
-    else throw UsageError("--format: unknown column '" + name + "' (expected user, item, rating, timestamp or skip)");
+    else throw UsageError("--format: unknown column '" + name + "' (expected user, item, rating, count, timestamp or skip)");
     if (comma == std::string::npos) break;
     start = comma + 1;
   }
   auto count = [&](Column c) { return std::count(cols.begin(), cols.end(), c); };
-  if (count(Column::user) != 1 || count(Column::item) != 1 || count(Column::rating) != 1 || count(Column::timestamp) > 1)
-    throw UsageError("--format must name user, item and rating once each (and timestamp at most once): '" + format + "'");
+  if (count(Column::user) != 1 || count(Column::item) != 1 || count(Column::rating) > 1 || count(Column::timestamp) > 1)
+    throw UsageError("--format must name user and item once each (and rating or count, and timestamp, at most once): '" +
+                     format + "'");
   return cols;
 }
 
@@ -92,12 +93,21 @@ Layout sniff_layout(const std::string& file, const ReadOptions& o) {
     ++fields;
   if (!o.format.empty()) {
     layout.columns = parse_columns(o.format);
+  } else if (fields == 2) {  // interactions without a value: each counts as 1
+    layout.columns = {Column::user, Column::item};
   } else if (fields == 3 || fields == 4) {
     layout.columns = {Column::user, Column::item, Column::rating};
     if (fields == 4) layout.columns.push_back(Column::timestamp);
   } else {
     throw DataError(where(file, 1, fmt::format("cannot tell the columns of a line with {} fields; "
                                                "name them with --format user,item,rating[,timestamp]", fields)));
+  }
+  if (std::find(layout.columns.begin(), layout.columns.end(), Column::rating) == layout.columns.end()) {
+    // No value column (ids may be any strings): a header is a first line that names a user column.
+    std::string lower(line);
+    for (char& c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
+    layout.header = o.header.value_or(lower.find("user") != std::string::npos);
+    return layout;
   }
   // A header is a first line whose rating field is not a number.
   size_t rating_col = size_t(std::find(layout.columns.begin(), layout.columns.end(), Column::rating) - layout.columns.begin());

@@ -89,10 +89,27 @@ class Reader {
   size_t at_ = 0;
 };
 
+// Checkpoints written before the prior was saved: derived from the options as those versions did.
+FoldInPrior legacy_prior(const nlohmann::json& meta) {
+  const auto& o = meta.contains("options") ? meta["options"] : nlohmann::json::object();
+  FoldInPrior p;
+  const std::string optimizer = o.value("optimizer", std::string("adam"));
+  if (optimizer == "mcmc") {
+    p.kind = FoldInPrior::Kind::gaussian;
+    p.noise_variance = meta.value("noise_variance", 1.0);
+    return p;
+  }
+  const double reg = o.value("reg", 1e-4);
+  p.reg_per_rating = float(optimizer == "adam" ? reg * o.value("batch_size", 512.0) : reg);
+  return p;
+}
+
 }  // namespace
 
 void save_model(const Model& m, const std::string& path) {
-  nlohmann::json header = {{"kind", m.kind == ModelKind::plain ? "plain" : "biased"},
+  nlohmann::json header = {{"kind", model_kind_name(m.kind)},
+                           {"objective", objective_name(m.objective)},
+                           {"fold_in", m.fold_in.to_json()},
                            {"dim", m.dim},
                            {"precision", precision_name(m.precision())},
                            {"n_users", m.n_users()},
@@ -154,7 +171,8 @@ Model load_model(const std::string& path) {
   }
   Model m;
   try {
-    m.kind = h.at("kind") == "plain" ? ModelKind::plain : ModelKind::biased;
+    m.kind = parse_model_kind(h.at("kind"));
+    m.objective = h.value("objective", std::string("rating")) == "ranking" ? Objective::ranking : Objective::rating;
     m.dim = h.at("dim");
     const size_t nu = h.at("n_users"), ni = h.at("n_items");
     const Precision prec = parse_precision(h.at("precision"));
@@ -162,6 +180,7 @@ Model load_model(const std::string& path) {
     m.rating_min = h.at("rating_min");
     m.rating_max = h.at("rating_max");
     m.meta = h.at("meta");
+    m.fold_in = h.contains("fold_in") ? FoldInPrior::from_json(h["fold_in"]) : legacy_prior(m.meta);
     m.users = IdMap::from_names(r.strings(nu));
     m.items = IdMap::from_names(r.strings(ni));
     m.catalog.titles = r.strings(ni);
