@@ -3,6 +3,7 @@
 //   r_hat(u, i) = mu_u + b_u + b_i + p_u . q_i
 // where mu_u is user u's mean rating on the training part. The `plain` kind predicts p_u . q_i.
 // A Model carries everything needed to use it: id maps, titles, and what each user rated in training.
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -93,6 +94,8 @@ struct Model {
 
   float predict_raw(uint32_t u, uint32_t i) const;
   float predict(uint32_t u, uint32_t i) const;  // clipped to the rating range (rating models)
+  // A score shown as a predicted rating: within the range the model was trained on.
+  float clip(float score) const { return std::clamp(score, rating_min, rating_max); }
   // Prediction for ids that may be unknown (index == npos): the documented fallback.
   static constexpr uint32_t npos = UINT32_MAX;
   float predict_any(uint32_t u, uint32_t i) const;

@@ -6,6 +6,17 @@
 
 namespace mfrec::cli {
 
-std::vector<std::string> expand_config(int argc, char** argv);  // argv[1..] with the file expanded
+// An option that came from a config file, so that an error about it can name the file and the key.
+struct ConfigEntry {
+  std::string arg;  // as inserted, e.g. "--dim=64"
+  std::string file, key;
+};
+
+struct ExpandedArgs {
+  std::vector<std::string> args;  // argv[1..] with the files expanded
+  std::vector<ConfigEntry> from_config;
+};
+
+ExpandedArgs expand_config(int argc, char** argv);
 
 }  // namespace mfrec::cli

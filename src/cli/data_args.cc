@@ -38,7 +38,14 @@ void DataArgs::add(CLI::App& cmd, bool data_required) {
   cmd.add_option("--train", train_file, "--split files: the training file (e.g. u1.base)");
   cmd.add_option("--test", test_file, "--split files: the test file (e.g. u1.test)");
   cmd.add_option("--folds", split_options.folds, "--split kfold: number of folds")->capture_default_str();
-  cmd.add_option("--fold", split_options.fold, "--split kfold: which fold is the test part (train: all folds when not given)");
+  // Folds count from 1 on the command line and in the output; the library counts from 0.
+  cmd.add_option_function<int>(
+         "--fold", [this](int k) {
+           if (k < 1) throw CLI::ValidationError("--fold: folds count from 1 (K from 1 to --folds)");
+           split_options.fold = k - 1;
+         },
+         "--split kfold: which fold is the test part, 1 to --folds (train: all folds when not given)")
+      ->type_name("K");
 }
 
 void DataArgs::load(Dataset& d, Split& s) {
@@ -48,6 +55,10 @@ void DataArgs::load(Dataset& d, Split& s) {
   split_options.kind = parse_split(split);
   if (val_split != "random" && val_split != "temporal") throw UsageError("--val_split must be random or temporal");
   split_options.val_temporal = val_split == "temporal";
+  if (split_options.kind == SplitKind::kfold && split_options.folds >= 2 &&
+      (split_options.fold < 0 || split_options.fold >= split_options.folds))
+    throw UsageError(fmt::format("--split kfold needs --fold K with K from 1 to {} (--folds {})", split_options.folds,
+                                 split_options.folds));
   if (split_options.kind != SplitKind::files) {
     if (!train_file.empty() || !test_file.empty()) throw UsageError("--train and --test go with --split files");
     d = load_dataset(read);
@@ -85,6 +96,17 @@ void DataArgs::load(Dataset& d, Split& s) {
   s = split_given(train, test, split_options);
   if (!keep_time) drop_timestamps(s);
   d.load_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+nlohmann::json DataArgs::describe() const {
+  nlohmann::json j = {{"kind", split}};
+  const SplitOptions& o = split_options;
+  if (o.kind == SplitKind::files) j["train"] = train_file, j["test"] = test_file;
+  else if (o.kind == SplitKind::kfold) j["folds"] = o.folds, j["fold"] = o.fold + 1;
+  else j["test_ratio"] = o.test_ratio;
+  j["val_ratio"] = o.val_ratio;
+  j["seed"] = o.seed;
+  return j;
 }
 
 std::string ensure_default_data(const std::string& dir) {

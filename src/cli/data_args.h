@@ -3,6 +3,7 @@
 #include <string>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include "mfrec/dataset.h"
 #include "mfrec/split.h"
@@ -21,6 +22,8 @@ struct DataArgs {
   // Reads the data (for --split files, the two files into one id space) and splits it; the ratings
   // end up in the split alone (data.ratings is left empty).
   void load(Dataset& data, Split& split_out);
+  // The split as `mfrec info` shows it (folds counted from 1).
+  nlohmann::json describe() const;
 };
 
 // The embedded default: a generated MovieLens-1M-shaped set under `dir`, made once.

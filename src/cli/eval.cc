@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/data_args.h"
+#include "cli/plural.h"
 #include "mfrec/mfrec.h"
 #include "mfrec/ranking.h"
 
@@ -48,8 +49,8 @@ void run(Args& a) {
                                       {"split", a.data.split}, {"model", a.model}, {"ranking", rk.to_json()}}.dump(2));
   } else {
     if (rating)
-      fmt::print("test RMSE {:.4f}  MAE {:.4f}  over {} ratings ({} cold: user or item not in training)\n", m.rmse,
-                 m.mae, m.count, m.cold);
+      fmt::print("test RMSE {:.4f}  MAE {:.4f}  over {} ({} cold: user or item not in training)\n", m.rmse,
+                 m.mae, count_of(m.count, "rating"), m.cold);
     else
       fmt::print("a ranking model ({}): its scores are not ratings, so no RMSE; {} test ratings\n",
                  model.meta.value("options", nlohmann::json::object()).value("optimizer", std::string("?")), m.count);
@@ -59,14 +60,14 @@ void run(Args& a) {
                  "Recall@50 {:.4f}  NDCG@100 {:.4f}  HR@{} {:.4f}  NDCG@{} {:.4f}  Precision@{} {:.4f}  Recall@{} {:.4f}\n",
                  rk.users, rk.recall20, rk.recall50, rk.ndcg100, k, rk.hr, k, rk.ndcg, k, rk.precision, k, rk.recall);
     else if (rk.protocol == RankingProtocol::sampled)
-      fmt::print("ranking@{} (each test item vs {} sampled unrated items, {} cases, {} users): HR@{} {:.4f}  NDCG@{} {:.4f}  "
+      fmt::print("ranking@{} (each test item vs {} sampled unrated items, {}, {}): HR@{} {:.4f}  NDCG@{} {:.4f}  "
                  "Precision@{} {:.4f}  Recall@{} {:.4f}  MAP@{} {:.4f}\n",
-                 k, rk.negatives, rk.cases, rk.users, k, rk.hr, k, rk.ndcg, k, rk.precision, k, rk.recall, k, rk.map);
+                 k, rk.negatives, count_of(rk.cases, "case"), count_of(rk.users, "user"), k, rk.hr, k, rk.ndcg, k, rk.precision, k, rk.recall, k, rk.map);
     else
-      fmt::print("ranking@{} (all items unrated in training, {} users): HR@{} {:.4f}  NDCG@{} {:.4f}  Precision@{} {:.4f}  "
+      fmt::print("ranking@{} (all items unrated in training, {}): HR@{} {:.4f}  NDCG@{} {:.4f}  Precision@{} {:.4f}  "
                  "Recall@{} {:.4f}  MAP@{} {:.4f}  coverage {:.4f}\n",
-                 k, rk.users, k, rk.hr, k, rk.ndcg, k, rk.precision, k, rk.recall, k, rk.map, rk.coverage);
-    if (rk.skipped) fmt::print("  ({} test ratings not ranked: user or item unknown to the model)\n", rk.skipped);
+                 k, count_of(rk.users, "user"), k, rk.hr, k, rk.ndcg, k, rk.precision, k, rk.recall, k, rk.map, rk.coverage);
+    if (rk.skipped) fmt::print("  ({} not ranked: user or item unknown to the model)\n", count_of(rk.skipped, "test rating"));
   }
 }
 
@@ -79,7 +80,7 @@ void add_eval(CLI::App& app) {
   args->data.add(*cmd, true);
   cmd->add_option("--seed", args->seed, "split seed (as at training)")->capture_default_str();
   cmd->add_flag("--json", args->json, "print JSON");
-  cmd->add_option("--k", args->ranking.k, "cut-off of the ranking metrics (HR, NDCG, Precision, Recall, MAP @K)")->capture_default_str();
+  cmd->add_option("-k,--k", args->ranking.k, "cut-off of the ranking metrics (HR, NDCG, Precision, Recall, MAP @K)")->capture_default_str();
   cmd->add_flag("--sampled", args->sampled, "rank each test item against --negatives sampled unrated items (1 vs 100) instead of all");
   cmd->add_option("--negatives", args->ranking.negatives, "with --sampled: items drawn per test item")->capture_default_str();
   cmd->add_option("--relevant_min", args->relevant_min, "a test rating is relevant when >= this (default: every test rating)");

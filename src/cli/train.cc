@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/data_args.h"
+#include "cli/plural.h"
 #include "cli/progress.h"
 #include "cli/train_args.h"
 #include "common/atomic_file.h"
@@ -42,9 +43,9 @@ nlohmann::json run(const Args& a) {
   Dataset data;
   Split split;
   data_args.load(data, split);
-  fmt::print("data: {} ({}), {} ratings, {} users, {} items, {} duplicates dropped, read in {:.3f} s\n",
-             data.source.ratings_file, data.source.layout.name, data.report.lines, data.users.size(),
-             data.items.size(), data.report.duplicates, data.load_seconds);
+  fmt::print("data: {} ({}), {}, {}, {}, {} dropped, read in {:.3f} s\n", data.source.ratings_file,
+             data.source.layout.name, count_of(data.report.lines, "rating"), count_of(data.users.size(), "user"),
+             count_of(data.items.size(), "item"), count_of(data.report.duplicates, "duplicate"), data.load_seconds);
   fmt::print("split: {}, train {}, validation {}, test {}\n", data_args.split, split.train.size(),
              split.val.size(), split.test.size());
 
@@ -85,6 +86,9 @@ nlohmann::json run(const Args& a) {
   const size_t epochs_run = r.train.history.size();
   const double sps = double(split.train.size()) * double(epochs_run) / std::max(r.train.train_seconds, 1e-9);
   const bool usable = !r.train.diverged || r.train.best_epoch > 0;
+  // For `mfrec info`: how the data was split, and what the model scored.
+  model.meta["data"]["split"] = data_args.describe();
+  model.meta["metrics"] = {{"test_rmse", r.test.rmse}, {"test_mae", r.test.mae}, {"val_rmse", r.val.rmse}};
   if (usable) save_model(model, model_path.string());
 
   const double e2e = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
@@ -122,8 +126,8 @@ nlohmann::json run(const Args& a) {
     fmt::print("  val NDCG@10 {}  best epoch {}/{}\n", val, r.train.best_epoch, epochs_run);
   } else {
     const std::string val = split.val.size() ? fmt::format("{:.4f}", r.val.rmse) : "n/a (no validation part)";
-    fmt::print("test RMSE {:.4f}  MAE {:.4f}  ({} ratings, {} cold)  val RMSE {}  best epoch {}/{}\n", r.test.rmse,
-               r.test.mae, r.test.count, r.test.cold, val, r.train.best_epoch, epochs_run);
+    fmt::print("test RMSE {:.4f}  MAE {:.4f}  ({}, {} cold)  val RMSE {}  best epoch {}/{}\n", r.test.rmse,
+               r.test.mae, count_of(r.test.count, "rating"), r.test.cold, val, r.train.best_epoch, epochs_run);
   }
   fmt::print("training {:.3f} s, {:.0f} samples/s; wrote {}, {}, {}\n", r.train.train_seconds, sps,
              model_path.string(), log_path.string(), (out / "metrics.json").string());
@@ -135,7 +139,7 @@ nlohmann::json run(const Args& a) {
   return metrics;
 }
 
-// --split kfold without --fold: every fold in turn (output/<id>/fold-K/), then the mean and the
+// --split kfold without --fold: every fold in turn (output/<id>/fold-K/, K from 1), then the mean and the
 // standard deviation of the test RMSE and MAE in output/<id>/metrics.json.
 void run_all_folds(const Args& a) {
   const fs::path out = a.output.empty() ? fs::path("output") / std::to_string(a.device_id) : fs::path(a.output);
@@ -145,7 +149,7 @@ void run_all_folds(const Args& a) {
   for (int f = 0; f < folds; ++f) {
     Args one = a;
     one.data.split_options.fold = f;
-    one.output = (out / fmt::format("fold-{}", f)).string();
+    one.output = (out / fmt::format("fold-{}", f + 1)).string();
     fmt::print("fold {}/{}\n", f + 1, folds);
     const nlohmann::json m = run(one);
     rmse.push_back(m["test_rmse"]);

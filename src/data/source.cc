@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "data/compressed.h"
 #include "mfrec/dataset.h"
 #include "mfrec/error.h"
 
@@ -23,13 +24,9 @@ Layout movielens_csv() {
   return {"movielens-csv", ",", {Column::user, Column::item, Column::rating, Column::timestamp}, true, 0.5f, 5.0f};
 }
 
-// The first non-blank line, reading at most 64 KiB.
+// The first non-blank line, reading at most 64 KiB (decompressed).
 std::string first_line(const std::string& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::string head(64 << 10, '\0');
-  in.read(head.data(), std::streamsize(head.size()));
-  head.resize(size_t(in.gcount()));
-  std::istringstream lines(head);
+  std::istringstream lines(read_input(file, 64 << 10));
   std::string line;
   while (std::getline(lines, line)) {
     if (line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
@@ -124,6 +121,43 @@ Source known(const fs::path& ratings, Layout layout, const char* items_name) {
   Source s{ratings.string(), "", std::move(layout)};
   fs::path items = ratings.parent_path() / items_name;
   if (fs::is_regular_file(items)) s.items_file = items.string();
+  else if (fs::is_regular_file(items.string() + ".gz")) s.items_file = items.string() + ".gz";
+  return s;
+}
+
+// The layout a ratings file's name says (ratings.dat, u.data, u1.base, ratings.csv), or none.
+std::optional<Layout> layout_by_name(const std::string& name, const ReadOptions& o, const char** items_name) {
+  if (!o.format.empty()) return std::nullopt;
+  const std::string ext = fs::path(name).extension().string();
+  if (name == "ratings.dat") return *items_name = "movies.dat", ml1m();
+  if (name == "u.data" || ext == ".base" || ext == ".test") return *items_name = "u.item", ml100k();
+  if (name == "ratings.csv") return *items_name = "movies.csv", movielens_csv();
+  return std::nullopt;
+}
+
+// A zip as downloaded from GroupLens (ml-1m.zip holds ml-1m/ratings.dat, movies.dat, users.dat):
+// the ratings file of a known layout inside it, the least deep first; named "ml-1m.zip/ml-1m/ratings.dat".
+Source zip_source(const fs::path& zip, const ReadOptions& o) {
+  const auto members = zip_members(zip.string());
+  const std::string* best = nullptr;
+  for (const char* wanted : {"ratings.dat", "u.data", "ratings.csv"}) {
+    for (const auto& m : members) {
+      if (fs::path(m).filename() != wanted) continue;
+      if (!best || std::count(m.begin(), m.end(), '/') < std::count(best->begin(), best->end(), '/')) best = &m;
+    }
+    if (best) break;
+  }
+  if (!best) {
+    if (members.size() == 1) best = &members.front();  // one file: sniffed like any other
+    else throw DataError(where(zip.string(), 0, "a zip archive with no ratings.dat (ml-1m), u.data (ml-100k) or ratings.csv inside"));
+  }
+  const std::string name = (zip / *best).string();
+  const char* items_name = "";
+  auto layout = layout_by_name(fs::path(*best).filename().string(), o, &items_name);
+  if (!layout) return Source{name, "", sniff_layout(name, o)};
+  Source s{name, "", std::move(*layout)};
+  const std::string items = (fs::path(*best).parent_path() / items_name).string();
+  if (std::find(members.begin(), members.end(), items) != members.end()) s.items_file = (zip / items).string();
   return s;
 }
 
@@ -142,11 +176,14 @@ Source detect_source(const ReadOptions& o) {
     else if (fs::is_regular_file(path / "ratings.csv")) s = known(path / "ratings.csv", movielens_csv(), "movies.csv");
     else throw DataError(where(o.path, 0, "a folder with no known layout: expected ratings.dat (ml-1m), "
                                          "u.data (ml-100k) or ratings.csv (MovieLens CSV)"));
+  } else if (path.extension() == ".zip") {
+    s = zip_source(path, o);
   } else {
-    const std::string name = path.filename().string(), ext = path.extension().string();
-    if (name == "ratings.dat" && o.format.empty()) s = known(path, ml1m(), "movies.dat");
-    else if ((name == "u.data" || ext == ".base" || ext == ".test") && o.format.empty()) s = known(path, ml100k(), "u.item");
-    else if (name == "ratings.csv" && o.format.empty()) s = known(path, movielens_csv(), "movies.csv");
+    // ratings.dat.gz is read as ratings.dat would be (with movies.dat or movies.dat.gz beside it).
+    const bool gz = path.extension() == ".gz";
+    const std::string name = (gz ? path.stem() : path.filename()).string();
+    const char* items_name = "";
+    if (auto layout = layout_by_name(name, o, &items_name)) s = known(path, std::move(*layout), items_name);
     else s = Source{path.string(), "", sniff_layout(path.string(), o)};
   }
   if (o.header) s.layout.header = *o.header;

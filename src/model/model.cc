@@ -151,7 +151,7 @@ float Model::predict_raw(uint32_t u, uint32_t i) const {
 
 float Model::predict(uint32_t u, uint32_t i) const {
   if (objective == Objective::ranking) return predict_raw(u, i);
-  return std::clamp(predict_raw(u, i), rating_min, rating_max);
+  return clip(predict_raw(u, i));
 }
 
 float Model::predict_any(uint32_t u, uint32_t i) const {

@@ -1,5 +1,7 @@
 // Preparing a model for scoring, and scoring every item for one user.
+#include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "mfrec/error.h"
 #include "recommend/recommender.h"
@@ -74,6 +76,8 @@ Recommender::Recommender(std::shared_ptr<const Model> model) : model_(std::move(
   popularity_.assign(m.n_items(), 0);
   for (uint32_t i : m.seen.items)
     if (i < popularity_.size()) ++popularity_[i];
+  popularity_desc_ = popularity_;
+  std::sort(popularity_desc_.begin(), popularity_desc_.end(), std::greater<>());
 }
 
 void Recommender::score_user(uint32_t user, float* out) const {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include <fmt/format.h>
+
 #include "mfrec/engines.h"
 #include "mfrec/error.h"
 #include "mfrec/train.h"
@@ -35,22 +37,29 @@ void TrainOptions::validate() const {
   if (engine.validate) engine.validate(*this);
 }
 
+namespace {
+
+// A float as the double that prints as it was typed (0.001f would otherwise be 0.0010000000474974513).
+double as_typed(float x) { return std::isfinite(x) ? std::stod(fmt::format("{}", x)) : double(x); }
+
+}  // namespace
+
 nlohmann::json TrainOptions::to_json() const {
   nlohmann::json j = {{"optimizer", optimizer}, {"model", model_kind_name(kind)},
-                      {"dim", dim},             {"lr", lr},
+                      {"dim", dim},             {"lr", as_typed(lr)},
                       {"batch_size", batch_size}, {"epochs", epochs},
-                      {"reg", reg},             {"reg_bias", bias_reg()},
-                      {"init_std", init_std},   {"beta1", beta1},
-                      {"beta2", beta2},         {"eps", eps},
+                      {"reg", as_typed(reg)},             {"reg_bias", as_typed(bias_reg())},
+                      {"init_std", as_typed(init_std)},   {"beta1", as_typed(beta1)},
+                      {"beta2", as_typed(beta2)},         {"eps", as_typed(eps)},
                       {"patience", patience},   {"keep", keep_best ? "best" : "last"},
                       {"threads", thread_count()},
                       {"seed", seed},           {"precision", precision_name(precision)},
                       {"device", device},       {"blocks", blocks},
-                      {"burn_in", burn_in},     {"noise_precision", noise_precision}};
+                      {"burn_in", burn_in},     {"noise_precision", as_typed(noise_precision)}};
   // The options only some engines read are written for those engines alone.
-  const nlohmann::json extra = {{"schedule", schedule}, {"alpha", alpha},
+  const nlohmann::json extra = {{"schedule", schedule}, {"alpha", as_typed(alpha)},
                                 {"confidence", confidence_name(confidence)},
-                                {"unobserved_weight", unobserved_weight}, {"reg_exponent", reg_exponent}, {"recency", recency},
+                                {"unobserved_weight", as_typed(unobserved_weight)}, {"reg_exponent", as_typed(reg_exponent)}, {"recency", as_typed(recency)},
                                 {"solver", solver}, {"cg_steps", cg_steps}, {"sampling", sampling},
                                 {"memory_budget_mb", memory_budget_mb}};
   for (const std::string& name : engine_info(optimizer).options)
