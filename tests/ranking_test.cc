@@ -132,3 +132,49 @@ TEST(Ranking, EvalCommandKeepsRmseAndAddsRanking) {
 
 }  // namespace
 }  // namespace mfrec
+
+namespace mfrec {
+namespace {
+
+// Ties count against the test item (He et al.'s protocol): three items scored alike, item 1 the
+// test item, items 2 and 3 the only eligible negatives, so its rank is 2.
+TEST(Ranking, SampledTiesCountAgainstTheTestItem) {
+  Model m;
+  m.kind = ModelKind::plain;
+  m.init(1, 4, 1, Precision::fp32, 0, 0);
+  m.P.set(0, 0, 1.0f);
+  for (uint32_t i = 1; i < 4; ++i) m.Q.set(i, 0, 0.5f);
+  m.Q.set(0, 0, 0.9f);
+  m.users.intern("u");
+  for (const char* id : {"a", "b", "c", "d"}) m.items.intern(id);
+  Ratings train, test;
+  train.push(0, 0, 5);
+  test.push(0, 1, 5);
+  m.seen = SeenItems::from(train, 1);
+  const Recommender rec(std::move(m));
+  RankingOptions o;
+  o.protocol = RankingProtocol::sampled;
+  o.k = 2;
+  EXPECT_EQ(evaluate_ranking(rec, test, o).hr, 0.0);
+  o.k = 3;
+  const RankingMetrics r = evaluate_ranking(rec, test, o);
+  EXPECT_EQ(r.hr, 1.0);
+  EXPECT_NEAR(r.ndcg, 1 / std::log2(4.0), 1e-12);
+}
+
+// k larger than the catalogue: every unseen item is listed; precision still divides by k, and a
+// user with one test item at the top has NDCG 1.
+TEST(Ranking, KLargerThanTheCatalogueAndOneTestItem) {
+  const Recommender rec(tiny_model());
+  RankingOptions o;
+  o.k = 100;
+  const RankingMetrics r = evaluate_ranking(rec, tiny_test(), o);
+  const double ndcg0 = (1 / std::log2(3.0) + 1 / std::log2(6.0)) / (1 + 1 / std::log2(3.0));
+  EXPECT_NEAR(r.ndcg, (ndcg0 + 1.0) / 2, 1e-9);  // user 1: its one test item, ranked first
+  EXPECT_NEAR(r.recall, 1.0, 1e-12);
+  EXPECT_NEAR(r.precision, (2.0 / 100 + 1.0 / 100) / 2, 1e-12);
+  EXPECT_NEAR(r.coverage, 1.0, 1e-12);
+}
+
+}  // namespace
+}  // namespace mfrec

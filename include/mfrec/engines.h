@@ -38,6 +38,7 @@ struct EngineInfo {
   uint32_t max_auto_threads = 0;         // threads when none are asked for (0: every core)
   bool thread_invariant = false;         // a seed gives the same model for any thread count
   std::optional<ModelKind> kind;         // the model kind it always trains (ranking engines: plain)
+  bool closed_form = false;              // one epoch is the whole solution: the trainer runs one
 };
 
 const std::vector<EngineInfo>& engines();

@@ -94,8 +94,11 @@ struct Model {
 
   float predict_raw(uint32_t u, uint32_t i) const;
   float predict(uint32_t u, uint32_t i) const;  // clipped to the rating range (rating models)
-  // A score shown as a predicted rating: within the range the model was trained on.
-  float clip(float score) const { return std::clamp(score, rating_min, rating_max); }
+  // A score shown as a predicted rating: within the range the model was trained on. A ranking
+  // model's scores are not ratings: shown as they are.
+  float clip(float score) const {
+    return objective == Objective::ranking ? score : std::clamp(score, rating_min, rating_max);
+  }
   // Prediction for ids that may be unknown (index == npos): the documented fallback.
   static constexpr uint32_t npos = UINT32_MAX;
   float predict_any(uint32_t u, uint32_t i) const;

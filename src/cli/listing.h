@@ -59,7 +59,8 @@ inline void print_items(const Recommender& rec, const std::vector<Scored>& list,
   const bool titled = std::any_of(list.begin(), list.end(), [&](const Scored& s) { return !title_of(m, s.index).empty(); });
   const std::string title_heading = titled ? "  title [genres]" : "";
   if (kind == ScoreKind::rating)
-    fmt::print("{:>4}  {:<{}}  {:>9}{}\n", "rank", "item", w, "predicted", title_heading);
+    fmt::print("{:>4}  {:<{}}  {:>9}{}\n", "rank", "item", w,
+               m.objective == Objective::ranking ? "score" : "predicted", title_heading);
   else
     fmt::print("{:>4}  {:<{}}  {:>7}  {:>7}{}\n", "rank", "item", w, "cosine", "ratings", title_heading);
   for (size_t r = 0; r < list.size(); ++r) {

@@ -65,13 +65,14 @@ nlohmann::json run(const Args& a) {
             split.val.size(), split.test.size());
   Progress bar(o.epochs);
   const bool ranking = engine_info(o.optimizer).objective == Objective::ranking;
+  const uint32_t epochs = engine_info(o.optimizer).closed_form ? 1 : o.epochs;
   nlohmann::json history = nlohmann::json::array();
   auto on_epoch = [&](const EpochStats& s) {
     const std::string line =
-        ranking ? fmt::format("epoch {}/{} loss {:.4f} val_ndcg@10 {:.4f} time {:.3f}s samples/s {:.0f}", s.epoch, o.epochs,
+        ranking ? fmt::format("epoch {}/{} loss {:.4f} val_ndcg@10 {:.4f} time {:.3f}s samples/s {:.0f}", s.epoch, epochs,
                               s.loss, s.val_ndcg, s.seconds, s.samples_per_second)
                 : fmt::format("epoch {}/{} loss {:.4f} train_rmse {:.4f} val_rmse {:.4f} time {:.3f}s samples/s {:.0f}",
-                              s.epoch, o.epochs, s.loss, s.train_rmse, s.val_rmse, s.seconds, s.samples_per_second);
+                              s.epoch, epochs, s.loss, s.train_rmse, s.val_rmse, s.seconds, s.samples_per_second);
     history.push_back({{"epoch", s.epoch}, {"loss", s.loss}, {"seconds", s.seconds},
                        {ranking ? "val_ndcg@10" : "val_rmse", ranking ? s.val_ndcg : s.val_rmse}});
     if (!ranking) history.back()["train_rmse"] = s.train_rmse;

@@ -1,6 +1,6 @@
 // Bayesian personalized ranking (Rendle, Freudenthaler, Gantner, Schmidt-Thieme 2009): for sampled
 // triples (u, i, j) of a user, an item the user chose and one the user did not, SGD on
-//   -log sigmoid(x_uij) + reg (|p_u|^2 + |q_i|^2 + |q_j|^2),   x_uij = p_u.(q_i - q_j),
+//   -log sigmoid(x_uij) + reg (|p_u|^2 + |q_i|^2 + |q_j|^2) / 2,   x_uij = p_u.(q_i - q_j),
 // with an epoch of as many triples as interactions. The positives are drawn uniformly among the
 // interactions; the negatives uniformly among the items (--sampling uniform) or in proportion to
 // their interaction counts (popularity), redrawn while the user has interacted with them. The last
@@ -17,6 +17,7 @@
 #include "common/random.h"
 #include "mfrec/error.h"
 #include "model/kernels.h"
+#include "train/bpr_step.h"
 #include "train/engine.h"
 #include "train/rating_rows.h"
 
@@ -51,7 +52,7 @@ class BprEngine final : public Engine {
     {
       const int t = omp_get_thread_num(), nt = omp_get_num_threads();
       Random rng((o_.seed * 0x9e3779b97f4a7c15ull) ^ (uint64_t(epoch) << 20) ^ uint64_t(t));
-      std::vector<float> pu(k_), grad(k_);
+      std::vector<float> pu(k_);
       const size_t samples = n / size_t(nt) + (size_t(t) < n % size_t(nt));
       for (size_t s = 0; s < samples; ++s) {
         const uint64_t at = rng.below(n);
@@ -64,21 +65,9 @@ class BprEngine final : public Engine {
           j = by_popularity ? by_user_.other[rng.below(n)] : uint32_t(rng.below(n_items));
         } while (std::binary_search(seen, seen + n_seen, j));
         float* p = &X_[size_t(u) * k_];
-        float* qi = &Y_[size_t(i) * k_];
-        float* qj = &Y_[size_t(j) * k_];
-        float x = 0;
-#pragma omp simd reduction(+ : x)
-        for (uint32_t c = 0; c < k_; ++c) x += p[c] * (qi[c] - qj[c]);
-        // -log sigmoid(x), computed stably; its derivative in x is -sigmoid(-x).
-        loss += x > 0 ? std::log1p(std::exp(-double(x))) : -double(x) + std::log1p(std::exp(double(x)));
-        const float g = 1.0f / (1.0f + std::exp(x));
-        std::copy(p, p + k_, pu.begin());
-#pragma omp simd
-        for (uint32_t c = 0; c < k_; ++c) {
-          p[c] += lr * (g * (qi[c] - qj[c]) - reg * p[c]);
-          qi[c] += lr * (g * pu[c] - reg * qi[c]);
-          qj[c] += lr * (-g * pu[c] - reg * qj[c]);
-        }
+        const double x = bpr_step(p, &Y_[size_t(i) * k_], &Y_[size_t(j) * k_], k_, lr, reg, pu.data());
+        // -log sigmoid(x), computed stably.
+        loss += x > 0 ? std::log1p(std::exp(-x)) : -x + std::log1p(std::exp(x));
         p[k_ - 1] = 1.0f;  // the bias column's user side stays 1
       }
     }

@@ -46,6 +46,8 @@ Model prepare_model(const Dataset& data, const Ratings& train, const TrainOption
   m.users = data.users;
   m.items = data.items;
   m.catalog = data.catalog;
+  m.catalog.titles.resize(data.items.size());  // "" where unknown: a checkpoint holds one per item
+  m.catalog.genres.resize(data.items.size());
   m.rating_min = data.rating_min;
   m.rating_max = data.rating_max;
   m.init(data.users.size(), data.items.size(), o.dim, o.precision, o.init_std, o.seed);

@@ -45,7 +45,8 @@ std::vector<EngineInfo>& table() {
     std::vector<EngineInfo> r;
     const char* mse = "mean squared error of the predictions made during the epoch, before each update";
     // name, summary, factory, objective, loss, own options, checks, tune space, resumable, cuda,
-    // automatic threads (0: every core), same model for any thread count, the kind it always trains.
+    // automatic threads (0: every core), same model for any thread count, the kind it always trains,
+    // whether one epoch is the whole solution.
     r.push_back({"adam", "the recipe: mini-batch Adam on the squared error (the default)", make_adam,
                  Objective::rating, mse, {}, nullptr, {2e-4f, 2e-2f, 1e-5f, 1e-2f, 100}, true, true,
                  // Two threads split the dimensions and wait for each other at every batch: about 1.2x
@@ -71,10 +72,10 @@ std::vector<EngineInfo>& table() {
                  ModelKind::plain});
     r.push_back({"ease", "EASE (Steck 2019): a closed-form item x item model; dense, items^2 memory",
                  make_ease, Objective::ranking, "none (closed form, one epoch): 0", {"memory_budget_mb"},
-                 check_ease, {1, 1, 10.0f, 5000.0f, 1}, false, false, 0, true, ModelKind::plain});
+                 check_ease, {1, 1, 10.0f, 5000.0f, 1}, false, false, 0, true, ModelKind::plain, true});
     r.push_back({"popularity", "the most popular items for everyone: the baseline every table shows",
                  make_popularity, Objective::ranking, "none (counts, one epoch): 0", {}, nullptr, {1, 1, 1, 1, 1},
-                 false, false, 0, true, ModelKind::plain});
+                 false, false, 0, true, ModelKind::plain, true});
     return r;
   }();
   return rows;

@@ -48,12 +48,14 @@ TrainResult train(Model& model, const Ratings& train_part, const Ratings& val, c
   if (ranking && model.seen.offsets.size() != model.n_users() + 1) model.seen = SeenItems::from(train_part, model.n_users());
   model.objective = info.objective;
   auto engine = make_engine(model, train_part, o);
+  model.fold_in = engine->prior(o);  // validation may fold users in (held-out users); final below
   TrainResult result;
   Params best(model);
   double best_val = std::numeric_limits<double>::infinity();
   uint32_t since_best = 0;
   const auto loop_start = std::chrono::steady_clock::now();
-  for (uint32_t epoch = 1; epoch <= o.epochs; ++epoch) {
+  const uint32_t epochs = info.closed_form ? 1 : o.epochs;
+  for (uint32_t epoch = 1; epoch <= epochs; ++epoch) {
     const auto t0 = std::chrono::steady_clock::now();
     const double loss = engine->run_epoch(epoch);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
