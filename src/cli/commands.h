@@ -13,6 +13,7 @@ void add_similar(CLI::App& app);
 void add_export(CLI::App& app);
 void add_serve(CLI::App& app);
 void add_tune(CLI::App& app);
+void add_split(CLI::App& app);
 void add_predict(CLI::App& app);
 void add_info(CLI::App& app);
 void add_items(CLI::App& app);
