@@ -1,0 +1,22 @@
+#pragma once
+// Parsing JSON that comes from outside (a --config file, a model header, a request body) with a bound
+// on nesting: the library parses any depth, but dumping or copying a value recurses once per level,
+// so 100,000 nested arrays would overflow the stack later, far from the input.
+#include <stdexcept>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace mfrec {
+
+inline constexpr int kMaxJsonDepth = 64;
+
+// The error says what is wrong and at which byte, without the library's own text; callers add the
+// file or request it came from.
+struct JsonError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+nlohmann::json parse_json(std::string_view text, int max_depth = kMaxJsonDepth);  // throws JsonError
+
+}  // namespace mfrec
