@@ -19,7 +19,7 @@ void configure(CLI::App& app) {
 
 int run_app(CLI::App& app, int argc, char** argv) {
   try {
-    std::vector<std::string> args = expand_config(argc, argv);  // --config FILE -> options
+    std::vector<std::string> args = expand_config(app, argc, argv);  // --config FILE -> options
     std::reverse(args.begin(), args.end());
     app.parse(args);
     return 0;

@@ -4,8 +4,13 @@
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+
 namespace mfrec::cli {
 
-std::vector<std::string> expand_config(int argc, char** argv);  // argv[1..] with the file expanded
+// argv[1..] with each --config file expanded. Each key must be an option of the command (argv[1])
+// and its value of the option's type: a flag takes true or false, a number option a number, a text
+// option a string or a number. Throws UsageError naming the file, the key and the expected type.
+std::vector<std::string> expand_config(const CLI::App& app, int argc, char** argv);
 
 }  // namespace mfrec::cli
