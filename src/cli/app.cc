@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <exception>
+#include <filesystem>
+#include <new>
 
 #include "cli/config.h"
 #include "mfrec/error.h"
@@ -31,6 +33,14 @@ int run_app(CLI::App& app, int argc, char** argv) {
     return 2;
   } catch (const DataError& e) {
     fmt::print(stderr, "mfrec: error: {}\n", e.what());
+    return 1;
+  } catch (const std::bad_alloc&) {
+    // What sizes memory is the data and a few options; say which to lower instead of "std::bad_alloc".
+    fmt::print(stderr, "mfrec: error: out of memory: lower the options that size memory (--dim, --batch_size, "
+                       "--blocks, --threads, -k, --users/--items/--ratings) or use a smaller data set\n");
+    return 1;
+  } catch (const std::filesystem::filesystem_error& e) {
+    fmt::print(stderr, "mfrec: error: {}: {}\n", e.path1().string(), e.code().message());
     return 1;
   } catch (const std::exception& e) {
     fmt::print(stderr, "mfrec: error: {}\n", e.what());
