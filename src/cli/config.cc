@@ -9,7 +9,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "common/json_parse.h"
+#include "common/json_io.h"
 #include "mfrec/error.h"
 
 namespace fs = std::filesystem;

@@ -3,6 +3,7 @@
 
 #include "cli/commands.h"
 #include "cli/data_args.h"
+#include "common/json_io.h"
 #include "mfrec/mfrec.h"
 #include "mfrec/ranking.h"
 
@@ -35,8 +36,8 @@ void run(Args& a) {
   ro.validate();
   const RankingMetrics rk = evaluate_ranking(Recommender(shared), test, ro);
   if (a.json) {
-    fmt::print("{}\n", nlohmann::json{{"rmse", m.rmse}, {"mae", m.mae}, {"count", m.count}, {"cold", m.cold},
-                                      {"split", a.data.split}, {"model", a.model}, {"ranking", rk.to_json()}}.dump(2));
+    fmt::print("{}\n", json_text(nlohmann::json{{"rmse", m.rmse}, {"mae", m.mae}, {"count", m.count}, {"cold", m.cold},
+                                                {"split", a.data.split}, {"model", a.model}, {"ranking", rk.to_json()}}, 2));
   } else {
     fmt::print("test RMSE {:.4f}  MAE {:.4f}  over {} ratings ({} cold: user or item not in training)\n", m.rmse,
                m.mae, m.count, m.cold);

@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/listing.h"
+#include "common/json_io.h"
 #include "mfrec/checkpoint.h"
 
 namespace mfrec::cli {
@@ -92,7 +93,7 @@ void run(const Args& a) {
   }
   if (a.json) {
     head["items"] = items_json(m, top, "score");
-    fmt::print("{}\n", head.dump(2));
+    fmt::print("{}\n", json_text(head, 2));
   } else {
     print_items(m, top, "score");
   }

@@ -1,6 +1,7 @@
 // `mfrec similar`: the items (or users) nearest to one, by cosine similarity of their factors.
 #include "cli/commands.h"
 #include "cli/listing.h"
+#include "common/json_io.h"
 #include "mfrec/checkpoint.h"
 
 namespace mfrec::cli {
@@ -21,7 +22,7 @@ void run(const Args& a) {
     const uint32_t i = lookup(m.items, a.item, "item");
     const auto list = rec.similar_items(i, a.k);
     if (a.json) {
-      fmt::print("{}\n", nlohmann::json{{"item", a.item}, {"title", title_of(m, i)}, {"items", items_json(m, list, "similarity")}}.dump(2));
+      fmt::print("{}\n", json_text(nlohmann::json{{"item", a.item}, {"title", title_of(m, i)}, {"items", items_json(m, list, "similarity")}}, 2));
       return;
     }
     if (list.empty()) throw UsageError("item " + a.item + " has no factors (nobody rated it in training): nothing is similar to it");
@@ -34,7 +35,7 @@ void run(const Args& a) {
   if (a.json) {
     nlohmann::json users = nlohmann::json::array();
     for (const auto& s : list) users.push_back({{"user", m.users.external(s.index)}, {"similarity", s.score}, {"rated", m.seen.count(s.index)}});
-    fmt::print("{}\n", nlohmann::json{{"user", a.user}, {"users", users}}.dump(2));
+    fmt::print("{}\n", json_text(nlohmann::json{{"user", a.user}, {"users", users}}, 2));
     return;
   }
   if (list.empty()) throw UsageError("user " + a.user + " has no factors (no training ratings): nobody is similar");

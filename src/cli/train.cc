@@ -11,6 +11,7 @@
 #include "cli/progress.h"
 #include "cli/train_args.h"
 #include "common/atomic_file.h"
+#include "common/json_io.h"
 #include "mfrec/mfrec.h"
 
 namespace fs = std::filesystem;
@@ -88,7 +89,7 @@ nlohmann::json run(const Args& a) {
       {"precision", precision_name(o.precision)}, {"dim", model.dim}, {"threads", o.thread_count()},
       {"model_bytes", model.P.bytes() + model.Q.bytes()}, {"diverged", r.train.diverged},
       {"early_stopped", r.train.early_stopped}, {"data_path", data.source.ratings_file}, {"options", o.to_json()}};
-  write_file_atomically((out / "metrics.json").string(), metrics.dump(2) + "\n");
+  write_file_atomically((out / "metrics.json").string(), json_text(metrics, 2) + "\n");
 
   log.print("best epoch {} of {}, cold test ratings {}\n", r.train.best_epoch, epochs_run, r.test.cold);
   log.print("Final Performance samples/sec : {:.0f}\n", sps);
@@ -134,7 +135,7 @@ void run_all_folds(const Args& a) {
   const auto [mm, ms] = mean_std(mae);
   const nlohmann::json summary = {{"split", "kfold"}, {"folds", folds}, {"test_rmse", rm}, {"test_rmse_std", rs},
                                   {"test_mae", mm}, {"test_mae_std", ms}, {"fold_test_rmse", rmse}};
-  write_file_atomically((out / "metrics.json").string(), summary.dump(2) + "\n");
+  write_file_atomically((out / "metrics.json").string(), json_text(summary, 2) + "\n");
   fmt::print("{}-fold test RMSE {:.4f} +- {:.4f}, MAE {:.4f} +- {:.4f} (mean +- std over folds); wrote {}\n", folds, rm, rs,
              mm, ms, (out / "metrics.json").string());
 }

@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 
 #include "common/atomic_file.h"
-#include "common/json_parse.h"
+#include "common/json_io.h"
 #include "data/mapped_file.h"
 #include "model/checkpoint_format.h"
 #include "mfrec/error.h"
@@ -190,7 +190,7 @@ void save_model(const Model& m, const std::string& path) {
                            {"rating_min", m.rating_min},
                            {"rating_max", m.rating_max},
                            {"meta", m.meta}};
-  const std::string h = header.dump();
+  const std::string h = json_text(header);
   Writer w;
   w.bytes(kMagic, sizeof kMagic);
   w.pod(kCheckpointVersion);

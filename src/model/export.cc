@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "common/json_io.h"
 #include "mfrec/error.h"
 
 namespace fs = std::filesystem;
@@ -125,7 +126,7 @@ std::vector<std::string> export_model(const Model& m, const std::string& dir) {
                                {"precision", precision_name(m.precision())},
                                {"meta", m.meta}};
   const std::string json_path = path("model.json");
-  write_file(json_path, info.dump(2) + "\n", nullptr, 0);
+  write_file(json_path, json_text(info, 2) + "\n", nullptr, 0);
   return written;
 }
 

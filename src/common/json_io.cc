@@ -1,4 +1,4 @@
-#include "common/json_parse.h"
+#include "common/json_io.h"
 
 #include <fmt/format.h>
 
@@ -21,6 +21,10 @@ nlohmann::json parse_json(std::string_view text, int max_depth) {
   } catch (const json::exception&) {
     throw JsonError("not valid JSON");
   }
+}
+
+std::string json_text(const nlohmann::json& value, int indent) {
+  return value.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace mfrec
