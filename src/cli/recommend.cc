@@ -1,10 +1,10 @@
 // `mfrec recommend`: top-k items for a user of the model, for a new user described by a few ratings
 // (fold-in), or for every user into a CSV file.
 #include <chrono>
-#include <fstream>
 
 #include "cli/commands.h"
 #include "cli/listing.h"
+#include "common/atomic_file.h"
 #include "common/json_io.h"
 #include "mfrec/checkpoint.h"
 
@@ -58,9 +58,7 @@ void write_all(const Recommender& rec, const Args& a) {
     for (size_t r = 0; r < lists[u].size(); ++r)
       fmt::format_to(std::back_inserter(b), "{},{},{},{:.4f}\n", m.users.external(uint32_t(u)), r + 1,
                      m.items.external(lists[u][r].index), lists[u][r].score);
-  std::ofstream out(a.out, std::ios::binary | std::ios::trunc);
-  out.write(b.data(), std::streamsize(b.size()));
-  if (!out.flush()) throw DataError(where(a.out, 0, "cannot write"));
+  write_file_atomically(a.out, std::string_view(b.data(), b.size()));  // a full disk leaves the old file
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   fmt::print("wrote the top {} of {} users to {} ({:.3f} s scoring and selection, {:.3f} s in all)\n", a.k,
              lists.size(), a.out, scoring, total);
