@@ -26,8 +26,10 @@ int run_app(CLI::App& app, int argc, char** argv) {
     app.parse(args);
     return 0;
   } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? 0 : 2;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    // CLI11's own text, in the form of every other error.
+    fmt::print(stderr, "mfrec: error: {}\n(run with --help to see the options)\n", e.what());
+    return 2;
   } catch (const UsageError& e) {
     fmt::print(stderr, "mfrec: error: {}\n", e.what());
     return 2;

@@ -1,4 +1,5 @@
 #include "cli/data_args.h"
+#include "cli/option_checks.h"
 
 #include <filesystem>
 
@@ -28,15 +29,17 @@ void DataArgs::add(CLI::App& cmd, bool data_required) {
   cmd.add_option("--sep", read.sep, "field separator of a delimited file: tab, comma, '::', ';', '|', space");
   cmd.add_flag("--header", has_header, "the first line is a header");
   cmd.add_flag("--no_header", no_header, "the first line is data");
-  cmd.add_option("--rating_min", read.rating_min, "lowest valid rating (ratings below are errors)");
-  cmd.add_option("--rating_max", read.rating_max, "highest valid rating");
+  cmd.add_option("--rating_min", read.rating_min, "lowest valid rating (ratings below are errors)")->check(kFiniteCheck);
+  cmd.add_option("--rating_max", read.rating_max, "highest valid rating")->check(kFiniteCheck);
   cmd.add_option("--split", split, "temporal | fileorder | random | files | kfold")->capture_default_str();
   cmd.add_option("--test_ratio", split_options.test_ratio, "share of ratings for test")->capture_default_str();
   cmd.add_option("--val_ratio", split_options.val_ratio, "share of train held out for validation")->capture_default_str();
   cmd.add_option("--train", train_file, "--split files: the training file (e.g. u1.base)");
   cmd.add_option("--test", test_file, "--split files: the test file (e.g. u1.test)");
   cmd.add_option("--folds", split_options.folds, "--split kfold: number of folds")->capture_default_str();
-  cmd.add_option("--fold", split_options.fold, "--split kfold: which fold is the test part (train: all folds when not given)");
+  // Not given is -1 (train runs every fold): a -1 typed on the command line must not mean that.
+  cmd.add_option("--fold", split_options.fold, "--split kfold: which fold is the test part (train: all folds when not given)")
+      ->check(kFoldCheck);
 }
 
 void DataArgs::load(Dataset& d, Split& s) {

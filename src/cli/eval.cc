@@ -3,6 +3,7 @@
 
 #include "cli/commands.h"
 #include "cli/data_args.h"
+#include "cli/option_checks.h"
 #include "common/json_io.h"
 #include "mfrec/mfrec.h"
 #include "mfrec/ranking.h"
@@ -61,7 +62,7 @@ void add_eval(CLI::App& app) {
   auto args = std::make_shared<Args>();
   cmd->add_option("--model", args->model, "model file (model.mfrec)")->required();
   args->data.add(*cmd, true);
-  cmd->add_option("--seed", args->seed, "split seed (as at training)")->capture_default_str();
+  cmd->add_option("--seed", args->seed, "split seed (as at training)")->capture_default_str()->check(kSeedCheck);
   cmd->add_flag("--json", args->json, "print JSON");
   cmd->add_option("--k", args->ranking.k, "cut-off of the ranking metrics (HR, NDCG, Precision, Recall, MAP @K)")->capture_default_str();
   cmd->add_flag("--sampled", args->ranking.sampled, "rank each test item against --negatives sampled unrated items (1 vs 100) instead of all");

@@ -10,6 +10,7 @@
 #include "cli/data_args.h"
 #include "cli/progress.h"
 #include "cli/train_args.h"
+#include "cli/option_checks.h"
 #include "common/atomic_file.h"
 #include "common/json_io.h"
 #include "mfrec/mfrec.h"
@@ -103,9 +104,9 @@ nlohmann::json run(const Args& a) {
              model_path.string(), log_path.string(), (out / "metrics.json").string());
   if (r.train.diverged)
     throw DataError(usable ? fmt::format("training diverged (the loss became NaN) after epoch {}; the model "
-                                         "file holds epoch {}, the last good one; try a lower --lr",
+                                         "file holds epoch {}, the last good one; try a lower --lr (or --reg)",
                                          epochs_run, r.train.best_epoch)
-                           : "training diverged (the loss became NaN) in the first epoch; no model was written; try a lower --lr");
+                           : "training diverged (the loss became NaN) in the first epoch; no model was written; try a lower --lr (or --reg)");
   return metrics;
 }
 
@@ -147,7 +148,7 @@ void add_train(CLI::App& app) {
   auto args = std::make_shared<Args>();
   args->data.add(*cmd, false);
   args->train.add(*cmd);
-  cmd->add_option("--output", args->output, "output folder (default output/<device_id>)");
+  cmd->add_option("--output", args->output, "output folder (default output/<device_id>)")->check(kNonEmptyCheck);
   cmd->add_option("--device_id", args->device_id, "device id, names the output folder and log")->capture_default_str();
   cmd->add_flag("--resume", args->resume, "continue from the output folder's model.mfrec");
   cmd->add_flag("--quiet", args->quiet, "no per-epoch lines on stdout");

@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/data_args.h"
 #include "cli/train_args.h"
+#include "cli/option_checks.h"
 #include "common/atomic_file.h"
 #include "common/json_io.h"
 #include "mfrec/mfrec.h"
@@ -109,7 +110,7 @@ void add_tune(CLI::App& app) {
   cmd->add_option("--optimizers", args->optimizers, "engines to search, comma separated")->capture_default_str();
   cmd->add_option("--max_dim", args->tune.max_dim, "largest dim to try")->capture_default_str();
   cmd->add_option("--trials", args->tune.max_trials, "stop after this many trials (0: when the budget is spent)")->capture_default_str();
-  cmd->add_option("--output", args->output, "folder for best.json, tune.log and the best model")->capture_default_str();
+  cmd->add_option("--output", args->output, "folder for best.json, tune.log and the best model")->capture_default_str()->check(kNonEmptyCheck);
   cmd->callback([args] { run(*args); });
 }
 

@@ -110,10 +110,48 @@ Layout sniff_layout(const std::string& file, const ReadOptions& o) {
   return layout;
 }
 
+// What is at `p`: absent (ENOENT), a regular file, a folder, or something else; a path that
+// cannot be looked at (a symlink loop, no permission) is an error naming it and the reason.
+fs::file_status status_of(const fs::path& p) {
+  std::error_code ec;
+  const fs::file_status st = fs::status(p, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory)
+    throw DataError(where(p.string(), 0, "cannot read: " + ec.message()));
+  return st;
+}
+
+// A file that is there under a known name but is a FIFO, a device or a folder is an error, not
+// something to skip without a word (a FIFO would block, /dev/zero never ends).
+bool usable_file(const fs::path& p) {
+  const fs::file_status st = status_of(p);
+  if (!fs::exists(st)) return false;
+  if (!fs::is_regular_file(st))
+    throw DataError(where(p.string(), 0, fs::is_directory(st) ? "is a folder, not a file" : "not a regular file (a FIFO or a device?)"));
+  return true;
+}
+
+// The first bytes must look like text: compressed files, archives and binary data are named as such
+// (else they would fail later as "a line with 5 fields"), and CR-only line ends are said to be.
+void check_text(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::string head(4096, '\0');
+  in.read(head.data(), std::streamsize(head.size()));
+  head.resize(size_t(in.gcount()));
+  auto bad = [&](const std::string& what) { throw DataError(where(file, 0, what)); };
+  if (head.rfind("\x1f\x8b", 0) == 0) bad("gzip-compressed data, not a ratings file (decompress it first: gunzip)");
+  if (head.rfind("PK\x03\x04", 0) == 0) bad("a zip archive, not a ratings file (unzip it first)");
+  size_t control = 0;
+  for (unsigned char c : head) control += c == 0 || (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f;
+  if (head.find('\0') != std::string::npos || control * 100 > head.size())
+    bad("binary data, not a ratings file (a text file of user, item, rating lines was expected)");
+  if (std::count(head.begin(), head.end(), '\r') >= 2 && head.find('\n') == std::string::npos)
+    bad("its lines end in CR alone (classic Mac): convert them to LF or CRLF (e.g. tr '\\r' '\\n')");
+}
+
 Source known(const fs::path& ratings, Layout layout, const char* items_name) {
   Source s{ratings.string(), "", std::move(layout)};
   fs::path items = ratings.parent_path() / items_name;
-  if (fs::is_regular_file(items)) s.items_file = items.string();
+  if (usable_file(items)) s.items_file = items.string();
   return s;
 }
 
@@ -121,15 +159,15 @@ Source known(const fs::path& ratings, Layout layout, const char* items_name) {
 
 Source detect_source(const ReadOptions& o) {
   const fs::path path(o.path);
-  std::error_code ec;
-  if (!fs::exists(path, ec)) throw DataError(where(o.path, 0, "no such file or folder"));
-  if (!fs::is_directory(path) && !fs::is_regular_file(path))
-    throw DataError(where(o.path, 0, "not a regular file or folder"));
+  const fs::file_status st = status_of(path);
+  if (!fs::exists(st)) throw DataError(where(o.path, 0, "no such file or folder"));
+  if (!fs::is_directory(st) && !fs::is_regular_file(st))
+    throw DataError(where(o.path, 0, "not a regular file or folder (a FIFO or a device?)"));
   Source s;
-  if (fs::is_directory(path)) {
-    if (fs::is_regular_file(path / "ratings.dat")) s = known(path / "ratings.dat", ml1m(), "movies.dat");
-    else if (fs::is_regular_file(path / "u.data")) s = known(path / "u.data", ml100k(), "u.item");
-    else if (fs::is_regular_file(path / "ratings.csv")) s = known(path / "ratings.csv", movielens_csv(), "movies.csv");
+  if (fs::is_directory(st)) {
+    if (usable_file(path / "ratings.dat")) s = known(path / "ratings.dat", ml1m(), "movies.dat");
+    else if (usable_file(path / "u.data")) s = known(path / "u.data", ml100k(), "u.item");
+    else if (usable_file(path / "ratings.csv")) s = known(path / "ratings.csv", movielens_csv(), "movies.csv");
     else throw DataError(where(o.path, 0, "a folder with no known layout: expected ratings.dat (ml-1m), "
                                          "u.data (ml-100k) or ratings.csv (MovieLens CSV)"));
   } else {
@@ -137,8 +175,12 @@ Source detect_source(const ReadOptions& o) {
     if (name == "ratings.dat" && o.format.empty()) s = known(path, ml1m(), "movies.dat");
     else if ((name == "u.data" || ext == ".base" || ext == ".test") && o.format.empty()) s = known(path, ml100k(), "u.item");
     else if (name == "ratings.csv" && o.format.empty()) s = known(path, movielens_csv(), "movies.csv");
-    else s = Source{path.string(), "", sniff_layout(path.string(), o)};
+    else {
+      check_text(path.string());  // before sniffing, where binary data would fail as "a line with 5 fields"
+      s = Source{path.string(), "", sniff_layout(path.string(), o)};
+    }
   }
+  if (s.layout.name != "delimited") check_text(s.ratings_file);
   if (o.header) s.layout.header = *o.header;
   if (!o.sep.empty()) s.layout.sep = parse_sep(o.sep);
   if (o.rating_min) s.layout.rating_min = o.rating_min;
