@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(g++ cmake make pkg-config
           libcli11-dev libfmt-dev nlohmann-json3-dev libeigen3-dev
-          libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev
+          libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev libarchive-dev
           libgtest-dev libgmock-dev libbenchmark-dev
           chromium)
 missing=()

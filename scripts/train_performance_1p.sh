@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Throughput run: the recipe's settings for a few epochs, as the model zoo's train_performance_1p.sh.
-# Usage: scripts/train_performance_1p.sh --data_path=/path/to/ml-1m [mfrec train options...]
+# Writes output/<id>/performance/ under the current folder, so that the full run's model stays.
+# Usage: scripts/train_performance_1p.sh [--data_path DIR] [--output DIR] [mfrec train options...]
 source "$(dirname "$0")/model_zoo.sh"
-run_case perf --epochs 5
+run_case perf performance --epochs 5

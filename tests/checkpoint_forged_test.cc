@@ -102,6 +102,14 @@ TEST(ForgedCheckpoint, HeaderValuesOutOfRangeOrOfTheWrongTypeAreRefused) {
       {"meta", {{"options", 3}}, "'meta.options' must be an object"},
       {"meta", {{"options", {{"reg", "high"}}}}, "'meta.options.reg' must be a number"},
       {"meta", {{"epochs_done", -1}}, "'meta.epochs_done' must be"},
+      {"objective", 1, "'objective' must be \"rating\" or \"ranking\""},
+      {"objective", "votes", "'objective' must be \"rating\" or \"ranking\""},
+      {"fold_in", "ridge", "'fold_in' must be an object"},
+      {"fold_in", {{"kind", 7}}, "'fold_in.kind' must be a string"},
+      {"fold_in", {{"kind", "magic"}}, "fold_in: unknown fold-in prior 'magic'"},
+      {"fold_in", {{"kind", "ridge"}, {"reg_per_rating", "high"}}, "'fold_in.reg_per_rating' must be a finite number"},
+      {"fold_in", {{"kind", "implicit"}, {"confidence", 2}}, "'fold_in.confidence' must be a string"},
+      {"fold_in", {{"kind", "implicit"}, {"confidence", "cubic"}}, "confidence must be binary, linear or log"},
   };
   for (const auto& c : cases) {
     nlohmann::json h = good_header();
@@ -120,6 +128,20 @@ TEST(ForgedCheckpoint, HeaderValuesOutOfRangeOrOfTheWrongTypeAreRefused) {
   h = good_header();
   h["n_users"] = h["n_users"].get<uint64_t>() - 1;
   expect_refused(test::write_file(dir, "fewer.mfrec", with_header(h.dump())), "inconsistent");
+}
+
+// Files written before the objective and the fold-in prior were saved load with the defaults: a
+// rating model whose prior is derived from its options.
+TEST(ForgedCheckpoint, HeadersWithoutObjectiveOrPriorAreOldFilesNotForgeries) {
+  nlohmann::json h = good_header();
+  ASSERT_TRUE(h.contains("objective") && h.contains("fold_in"));
+  h.erase("objective");
+  h.erase("fold_in");
+  const std::string path = test::write_file(test::scratch_dir("forged-old"), "old.mfrec", with_header(h.dump()));
+  const Model m = load_model(path);
+  EXPECT_EQ(m.objective, Objective::rating);
+  EXPECT_EQ(int(m.fold_in.kind), int(good_model().fold_in.kind));
+  EXPECT_FLOAT_EQ(m.fold_in.reg_per_rating, good_model().fold_in.reg_per_rating);
 }
 
 TEST(ForgedCheckpoint, TrailingBytesAreRefused) {

@@ -105,12 +105,12 @@ TEST(Cli, KfoldRunsEveryFoldAndReportsMeanAndStd) {
   ASSERT_EQ(m["fold_test_rmse"].size(), 3u);
   double mean = 0;
   for (int f = 0; f < 3; ++f) {
-    EXPECT_TRUE(std::filesystem::exists(out + "/fold-" + std::to_string(f) + "/model.mfrec"));
+    EXPECT_TRUE(std::filesystem::exists(out + "/fold-" + std::to_string(f + 1) + "/model.mfrec"));
     mean += m["fold_test_rmse"][f].get<double>() / 3;
   }
   EXPECT_NEAR(m["test_rmse"].get<double>(), mean, 1e-12);
   EXPECT_GT(m["test_rmse_std"].get<double>(), 0.0);
-  EXPECT_EQ(test::run_cli("eval --model " + out + "/fold-0/model.mfrec --data_path " + test::small_synthetic() +
+  EXPECT_EQ(test::run_cli("eval --model " + out + "/fold-1/model.mfrec --data_path " + test::small_synthetic() +
                           " --split kfold --folds 3").exit_code, 2);  // eval needs to be told the fold
 }
 

@@ -29,7 +29,7 @@ TEST(InputChecks, KfoldSettingsMustFitTheData) {
   expect_error("train --data_path " + five_ratings() + " --split kfold --folds 1000 --epochs 1 --output o", 2,
                "--folds 1000 is more than the 5 ratings: at most 5 folds");
   expect_error("train --data_path " + five_ratings() + " --split kfold --fold -1 --epochs 1 --output o", 2,
-               "--fold: a fold is an integer from 0 to --folds - 1, not '-1'");
+               "--fold: a fold is an integer from 1 to --folds, not '-1'");
 }
 
 TEST(InputChecks, OptionValuesThatUsedToPassSilently) {
@@ -66,7 +66,9 @@ TEST(InputChecks, FilesThatAreNotRegularFilesAreNamed) {
 
 TEST(InputChecks, BinaryDataAndOddLineEndsAreNamed) {
   const std::string dir = test::scratch_dir("checks-binary");
+  // A .gz file is read decompressed (a broken one is named); gzip data under a plain name is named as such.
   test::write_file(dir, "ratings.csv.gz", std::string("\x1f\x8b\x08\x00\x00\x00\x00\x00", 8) + "\x03xyz,,,");
+  test::write_file(dir, "gz.csv", std::string("\x1f\x8b\x08\x00\x00\x00\x00\x00", 8) + "\x03xyz,,,");
   std::string noise;
   for (int k = 0; k < 3000; ++k) noise += char((k * 7919 + 13) % 256);
   test::write_file(dir, "noise.bin", noise);
@@ -75,7 +77,8 @@ TEST(InputChecks, BinaryDataAndOddLineEndsAreNamed) {
   for (int k = 0; k < 50; ++k) cr += std::to_string(k) + ",1,4\r";
   test::write_file(dir, "cr.csv", cr);
   test::write_file(dir, "tiny.csv", "1,1,5\n1,2,1e-320\n");
-  expect_error("train --data_path " + dir + "/ratings.csv.gz --output o", 1, "gzip-compressed data, not a ratings file");
+  expect_error("train --data_path " + dir + "/ratings.csv.gz --output o", 1, "ratings.csv.gz: cannot open: gzip decompression failed");
+  expect_error("train --data_path " + dir + "/gz.csv --output o", 1, "gz.csv: gzip-compressed data, not a ratings file");
   expect_error("train --data_path " + dir + "/noise.bin --output o", 1, "noise.bin: binary data, not a ratings file");
   expect_error("train --data_path " + dir + "/zip.csv --output o", 1, "a zip archive, not a ratings file");
   expect_error("train --data_path " + dir + "/cr.csv --output o", 1, "its lines end in CR alone");

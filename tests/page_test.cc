@@ -134,7 +134,16 @@ constexpr const char* kScript = R"JS((async () => {
     title: li.querySelector(".title").textContent,
     genres: [...li.querySelectorAll(".genre")].map((g) => g.textContent),
   }));
-  return JSON.stringify({ rated, recs, status: document.getElementById("status").textContent });
+  // Movies similar to the first result, among those with at least 30 ratings.
+  const first = results()[0];
+  document.getElementById("min-count").value = "30";
+  first.querySelector("button.similar").click();
+  await until(() => document.querySelectorAll("#similar li.sim").length > 0, "similar movies");
+  const similar = [...document.querySelectorAll("#similar li.sim")].map((li) => ({
+    item: li.dataset.item, text: li.querySelector(".score").textContent }));
+  return JSON.stringify({ rated, recs, status: document.getElementById("status").textContent,
+                          similarTo: first.dataset.item, similar,
+                          similarStatus: document.getElementById("similar-status").textContent });
 })())JS";
 
 TEST(Page, RateThreeMoviesInChromiumAndSeeRecommendations) {
@@ -198,6 +207,18 @@ TEST(Page, RateThreeMoviesInChromiumAndSeeRecommendations) {
     EXPECT_FALSE(shown["genres"].empty());
   }
   EXPECT_NE(page["status"].get<std::string>().find("3 ratings"), std::string::npos);
+
+  // The similar movies shown are the library's with that minimum support, each with its count.
+  const uint32_t to = *m.items.find(page["similarTo"].get<std::string>());
+  const auto similar = rec->similar_items(to, 10, 30);
+  ASSERT_EQ(page["similar"].size(), similar.size()) << page.dump();
+  for (size_t r = 0; r < similar.size(); ++r) {
+    EXPECT_EQ(page["similar"][r]["item"], m.items.external(similar[r].index));
+    const uint32_t count = rec->popularity()[similar[r].index];
+    EXPECT_GE(count, 30u);
+    EXPECT_NE(page["similar"][r]["text"].get<std::string>().find(std::to_string(count) + " ratings"), std::string::npos);
+  }
+  EXPECT_NE(page["similarStatus"].get<std::string>().find("at least 30 ratings"), std::string::npos) << page.dump();
   server.stop();
 }
 

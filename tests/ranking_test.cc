@@ -65,7 +65,7 @@ TEST(Ranking, SampledByHand) {
   const Recommender rec(tiny_model());
   RankingOptions o;
   o.k = 3;
-  o.sampled = true;  // 100 negatives asked, fewer eligible: all of them are used
+  o.protocol = RankingProtocol::sampled;  // 100 negatives asked, fewer eligible: all of them are used
   const RankingMetrics r = evaluate_ranking(rec, tiny_test(), o);
   // (0, 2): beaten by item 1 only -> rank 1. (0, 5): beaten by 1, 3, 4 -> rank 3, a miss. (1, 4): rank 0.
   EXPECT_EQ(r.cases, 3u);
@@ -91,7 +91,7 @@ TEST(Ranking, TrainedModelBeatsAnUntrainedOneAndIsDeterministic) {
   const Recommender untrained(fit(d, s, o, fr));
   for (bool sampled : {false, true}) {
     RankingOptions ro;
-    ro.sampled = sampled;
+    ro.protocol = sampled ? RankingProtocol::sampled : RankingProtocol::full;
     ro.threads = 1;
     const RankingMetrics a = evaluate_ranking(trained, s.test, ro);
     const RankingMetrics b = evaluate_ranking(untrained, s.test, ro);

@@ -85,10 +85,36 @@ TEST(Reader, FormatNamesColumnsAndSeparator) {
   EXPECT_EQ(items.external(r.item[1]), "11");
   EXPECT_FALSE(r.has_time());
   ReadOptions bad;
-  bad.format = "user,item";
-  EXPECT_THROW(layout_of("x.csv", "1,2\n", bad), UsageError);
+  bad.format = "user,user,item";  // (user,item alone is an interactions file: see InteractionsWithoutRatings)
+  EXPECT_THROW(layout_of("x.csv", "1,2,3\n", bad), UsageError);
   bad.format = "user,item,stars";
   EXPECT_THROW(layout_of("x.csv", "1,2,3\n", bad), UsageError);
+}
+
+// Interactions without a rating (user,item[,count][,timestamp]): each one has the value 1, or its count.
+TEST(Reader, InteractionsWithoutRatings) {
+  IdMap users, items;
+  Ratings r = parse_ratings("u1,i1\nu1,i2\nu2,i1\n", "clicks.csv", layout_of("clicks.csv", "u1,i1\n", {}), users, items);
+  ASSERT_EQ(r.size(), 3u);
+  for (float v : r.value) EXPECT_EQ(v, 1.0f);
+  ReadOptions counts;
+  counts.format = "user,item,count,timestamp";
+  IdMap u2, i2;
+  r = parse_ratings("a,x,3,100\nb,x,1,200\n", "plays.csv", layout_of("plays.csv", "a,x,3,100\n", counts), u2, i2);
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r.value[0], 3.0f);
+  EXPECT_EQ(r.time[1], 200);
+}
+
+// --min_rating keeps the ratings at or above it, in file order, and says so when none is left.
+TEST(Reader, KeepAtLeast) {
+  Ratings r;
+  r.push(0, 0, 5), r.push(0, 1, 2), r.push(1, 0, 4);
+  const Ratings kept = keep_at_least(r, 4, "x.csv");
+  ASSERT_EQ(kept.size(), 2u);
+  EXPECT_EQ(kept.item[1], 0u);
+  EXPECT_EQ(kept.user[1], 1u);
+  EXPECT_THROW(keep_at_least(r, 6, "x.csv"), DataError);
 }
 
 TEST(Reader, AcceptsCrlfBomAndBlankLines) {

@@ -100,7 +100,7 @@ TEST_F(ServeTest, EveryRouteAnswers) {
     EXPECT_EQ(x["item"], m.items.external(top[r].index));
     EXPECT_EQ(x["title"], m.catalog.titles[top[r].index]);
     EXPECT_TRUE(x["genres"].is_array());
-    EXPECT_NEAR(x["score"].get<double>(), top[r].score, 1e-3);
+    EXPECT_NEAR(x["score"].get<double>(), m.clip(top[r].score), 1e-3);
   }
   EXPECT_EQ(call("/v1/recommend?user=" + user, 200)["items"].size(), 10u);
   const json seen = call("/v1/recommend?user=" + user + "&k=1&include_seen=1", 200);
@@ -151,6 +151,47 @@ TEST_F(ServeTest, EveryRouteAnswers) {
   EXPECT_EQ(res->get_header_value("Content-Type"), "text/html; charset=utf-8");
   EXPECT_EQ(res->body.rfind("<!doctype html>", 0), 0u);
   EXPECT_EQ(res->body.find("src=\"http"), std::string::npos);  // self-contained
+}
+
+TEST_F(ServeTest, ScoresAreClippedAndNeighboursCarryTheirTrainingCounts) {
+  // Two items pushed above the rating scale: their raw scores still rank them, their shown scores
+  // are the scale's top.
+  Model m = load_model(live_);
+  std::vector<uint32_t> picks;
+  for (uint32_t i = 0; i < m.n_items() && picks.size() < 2; ++i)
+    if (!m.seen.contains(0, i)) picks.push_back(i);
+  m.item_bias[picks[0]] += 12;
+  m.item_bias[picks[1]] += 8;
+  save_model(m, live_);
+  call("/v1/reload", 200, "", "POST");
+  const std::string user = m.users.external(0);
+  json j = call("/v1/recommend?user=" + user + "&k=3", 200);
+  EXPECT_EQ(j["items"][0]["item"], m.items.external(picks[0]));
+  EXPECT_EQ(j["items"][1]["item"], m.items.external(picks[1]));
+  for (const auto& x : j["items"]) EXPECT_LE(x["score"].get<double>(), m.rating_max);
+  EXPECT_EQ(j["items"][0]["score"].get<double>(), m.rating_max);
+  j = call("/v1/foldin", 200, R"({"ratings":[{"item":")" + m.items.external(5) + R"(","rating":5}],"k":3})");
+  EXPECT_EQ(j["items"][0]["item"], m.items.external(picks[0]));
+  for (const auto& x : j["items"]) EXPECT_LE(x["score"].get<double>(), m.rating_max);
+  EXPECT_LE(call("/v1/predict?user=" + user + "&item=" + m.items.external(picks[0]), 200)["rating"].get<double>(), m.rating_max);
+
+  const auto rec = server_->recommender();
+  const std::string item = m.items.external(0);
+  j = call("/v1/similar?item=" + item + "&k=5&min_count=40", 200);
+  EXPECT_EQ(j["min_count"], 40);
+  EXPECT_EQ(j["ratings"], rec->popularity()[0]);
+  ASSERT_EQ(j["items"].size(), 5u);
+  for (const auto& x : j["items"]) {
+    EXPECT_GE(x["ratings"].get<uint32_t>(), 40u);
+    EXPECT_EQ(x["ratings"], rec->popularity()[*m.items.find(x["item"].get<std::string>())]);
+  }
+  EXPECT_EQ(call("/v1/similar?item=" + item, 200)["min_count"], kDefaultMinCount);
+  j = call("/v1/similar?item=" + item + "&k=4&min_count=100000", 200);
+  EXPECT_EQ(j["items"].size(), 4u);
+  EXPECT_LT(j["min_count"].get<uint32_t>(), 100000u);
+  call("/v1/similar?item=" + item + "&min_count=x", 400);
+  j = call("/v1/similar?user=" + user + "&k=2", 200);
+  EXPECT_EQ(j["users"][0]["ratings"], m.seen.count(*m.users.find(j["users"][0]["user"].get<std::string>())));
 }
 
 TEST_F(ServeTest, EveryErrorStatus) {

@@ -21,8 +21,9 @@ struct TuneOptions {
 
 struct Trial {
   TrainOptions options;  // epochs = the best validation epoch
-  double val_rmse = 0;
+  double val_rmse = 0;   // ranking engines: minus val_ndcg, so that lower is better for every engine
   double seconds = 0;
+  double val_ndcg = 0;   // ranking engines: NDCG@10 on the validation part; NaN for rating engines
 };
 
 // Returns every trial in order; the best has the lowest val_rmse. `base` supplies what is not

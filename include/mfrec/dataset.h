@@ -27,6 +27,7 @@ struct ReadOptions {
   std::string sep;              // separator for --format ("tab", "comma", "::", ...)
   std::optional<bool> header;   // whether the first line is a header
   std::optional<float> rating_min, rating_max;
+  std::optional<float> min_rating;  // keep only ratings >= this (interactions from ratings, e.g. 4)
 };
 
 // Where the ratings are and how they are laid out; throws DataError for a path that has none.
@@ -69,6 +70,8 @@ struct Dataset {
   double load_seconds = 0;
 };
 Dataset load_dataset(const ReadOptions& options);
+// The ratings >= min_rating (file order kept); throws DataError naming `source` when none is left.
+Ratings keep_at_least(const Ratings& ratings, float min_rating, const std::string& source);
 
 std::string latin1_to_utf8(std::string_view s);
 

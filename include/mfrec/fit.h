@@ -3,6 +3,7 @@
 // self-contained (ids, titles, seen items) and evaluate it on the test part.
 #include "mfrec/dataset.h"
 #include "mfrec/metrics.h"
+#include "mfrec/ranking.h"
 #include "mfrec/split.h"
 #include "mfrec/train.h"
 
@@ -11,7 +12,21 @@ namespace mfrec {
 struct FitResult {
   TrainResult train;
   ErrorMetrics val, test;
+  // Ranking engines: the split's protocol (ranking_protocol) at k = 10; empty (k = 0) otherwise.
+  RankingMetrics val_ranking, test_ranking;
 };
+
+// The model's lifecycle, whoever trains it. prepare_model shapes a model for training on `train`:
+// the engine's kind, the data's ids, titles and rating range, initial factors, user means, and (for
+// ranking engines, whose validation needs it) what each user rated in training. After train(),
+// finalize_model makes it complete: rows that never occur in training zeroed, and what each user
+// rated in training or validation, which is never recommended back.
+Model prepare_model(const Dataset& data, const Ratings& train, const TrainOptions& options);
+void finalize_model(Model& model, const Split& split);
+
+// The ranking protocol a split calls for: loo -> sampled (1 vs 100), users -> held-out users,
+// every other split -> full ranking.
+RankingOptions ranking_protocol(SplitKind kind, uint64_t seed = 0);
 
 // `resume`: a model trained before on (a version of) this data; its rows are carried over by
 // external id and training continues from them (Adam's moments start afresh).

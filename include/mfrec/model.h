@@ -3,6 +3,7 @@
 //   r_hat(u, i) = mu_u + b_u + b_i + p_u . q_i
 // where mu_u is user u's mean rating on the training part. The `plain` kind predicts p_u . q_i.
 // A Model carries everything needed to use it: id maps, titles, and what each user rated in training.
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -15,6 +16,41 @@
 namespace mfrec {
 
 enum class ModelKind : uint8_t { biased = 0, plain = 1 };
+const char* model_kind_name(ModelKind kind);
+ModelKind parse_model_kind(const std::string& name);  // throws UsageError
+
+// What a model's scores mean: predicted ratings (clipped to the rating range wherever they are shown
+// as ratings) or ranking scores, of which only the order means something (the implicit engines).
+enum class Objective : uint8_t { rating = 0, ranking = 1 };
+const char* objective_name(Objective objective);
+
+// How the observed interactions' confidence grows with their value r (implicit engines):
+// c = 1 + alpha * f(r), f = 1 (binary), r (linear) or log(1 + r) (log, Hu et al. 2008).
+enum class Confidence : uint8_t { binary = 0, linear = 1, log = 2 };
+Confidence parse_confidence(const std::string& name);  // throws UsageError
+const char* confidence_name(Confidence c);
+// `decay` weighs the alpha term: 0.5^(later / half-life) for an interaction followed by `later` more
+// of the same user's (--recency), 1 without.
+float confidence_of(Confidence c, float alpha, float r, float decay = 1.0f);
+float recency_decay(size_t later, float half_life);
+
+// How a new user is folded in from a few ratings (Recommender::fold_in), left in the model by the
+// engine that trained it and saved in the checkpoint.
+struct FoldInPrior {
+  enum class Kind : uint8_t {
+    ridge,     // ridge regression on the ratings: lambda = reg_per_rating * n + 1
+    gaussian,  // mcmc: a Gaussian prior with the trained users' spread and this noise variance
+    implicit,  // ials, bpr: the iALS closed form with the options below
+    items,     // ease: the user's row is the indicator of the given items
+    mean_user, // popularity: the trained users' mean row, whatever was given
+  } kind = Kind::ridge;
+  float reg_per_rating = 0;
+  double noise_variance = 1;
+  float alpha = 1, unobserved_weight = 1, reg = 0, reg_exponent = 0, recency = 0;
+  Confidence confidence = Confidence::binary;
+  nlohmann::json to_json() const;
+  static FoldInPrior from_json(const nlohmann::json& j);  // throws nlohmann::json::exception
+};
 
 // Items each user rated in training, as compressed rows (offsets has n_users + 1 entries).
 struct SeenItems {
@@ -30,6 +66,8 @@ struct SeenItems {
 
 struct Model {
   ModelKind kind = ModelKind::biased;
+  Objective objective = Objective::rating;
+  FoldInPrior fold_in;
   uint32_t dim = 0;
   FactorMatrix P, Q;  // users x dim, items x dim
   std::vector<float> user_bias, item_bias, user_mean;
@@ -55,7 +93,9 @@ struct Model {
   void zero_unseen(const Ratings& train);
 
   float predict_raw(uint32_t u, uint32_t i) const;
-  float predict(uint32_t u, uint32_t i) const;  // clipped to the rating range
+  float predict(uint32_t u, uint32_t i) const;  // clipped to the rating range (rating models)
+  // A score shown as a predicted rating: within the range the model was trained on.
+  float clip(float score) const { return std::clamp(score, rating_min, rating_max); }
   // Prediction for ids that may be unknown (index == npos): the documented fallback.
   static constexpr uint32_t npos = UINT32_MAX;
   float predict_any(uint32_t u, uint32_t i) const;

@@ -8,9 +8,16 @@
 // precision, normalized by min(relevant, K)) are averaged over users; coverage is the share of the
 // catalogue that appears in at least one top-K list.
 //
-// Sampled (1-vs-N, as in NCF): each relevant (user, item) pair is ranked against N items drawn at
-// random from those the user rated neither in training nor in test; metrics are averaged over pairs
-// (HR@K, NDCG@K, Precision@K = HR@K / K, Recall@K = HR@K, MAP@K = reciprocal rank within K).
+// Sampled (1-vs-N, as in NCF; with the loo split, the protocol of He et al. 2017): each relevant
+// (user, item) pair is ranked against N items drawn uniformly without replacement from those the
+// user rated neither in training nor in test; its rank is the number of those scored at least as high
+// (ties count against it); metrics are averaged over pairs (HR@K, NDCG@K, Precision@K = HR@K / K,
+// Recall@K = HR@K, MAP@K = reciprocal rank within K).
+//
+// Held-out users (Liang et al. 2018, Rendle et al. 2022; the `users` split): each test user, unknown
+// to the model, is folded in from a random 80% of their test items and scored on the rest, every item
+// not folded in a candidate; besides the @K figures, Recall@20, Recall@50 (hits / min(K, held-out
+// items), as Liang et al.) and NDCG@100.
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -22,9 +29,12 @@
 
 namespace mfrec {
 
+enum class RankingProtocol { full, sampled, users };
+const char* protocol_name(RankingProtocol p);
+
 struct RankingOptions {
   size_t k = 10;
-  bool sampled = false;
+  RankingProtocol protocol = RankingProtocol::full;
   size_t negatives = 100;              // sampled: items drawn per relevant pair
   std::optional<float> relevant_min;   // a test rating counts as relevant when >= this; all when unset
   uint64_t seed = 0;                   // sampled: the draw
@@ -34,10 +44,11 @@ struct RankingOptions {
 
 struct RankingMetrics {
   size_t k = 0;
-  bool sampled = false;
+  RankingProtocol protocol = RankingProtocol::full;
   size_t negatives = 0;
   double hr = 0, ndcg = 0, precision = 0, recall = 0, map = 0;
   double coverage = 0;         // full ranking only (NaN when sampled)
+  double recall20 = 0, recall50 = 0, ndcg100 = 0;  // held-out users only (NaN otherwise)
   size_t users = 0;            // users evaluated
   size_t cases = 0;            // full: users; sampled: (user, item) pairs
   size_t skipped = 0;          // relevant test ratings that cannot be ranked: the user or the item is

@@ -8,7 +8,7 @@
 // afterwards: every method is const and safe to call from many threads at once.
 //
 // Scores are predicted ratings, mu_u + b_u + b_i + p_u . q_i, not clipped to the rating range (so
-// that they still order the items); ties go to the lower internal index.
+// that they still order the items; show them through Model::clip); ties go to the lower index.
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -17,6 +17,11 @@
 #include "mfrec/model.h"
 
 namespace mfrec {
+
+// The least number of training ratings an item needs to be listed as similar to another by default
+// (the CLI's and the HTTP API's --min_count): rarely rated items have noisy factors whose cosine
+// says little, and would otherwise fill the list.
+inline constexpr uint32_t kDefaultMinCount = 20;
 
 struct Scored {
   uint32_t index;  // internal item (or user) index
@@ -74,10 +79,18 @@ class Recommender {
   // Every user's top-k (as top_k), by blocks of users scored as one matrix product, on `threads`
   // threads (0: all cores). result[u] is user u's list.
   std::vector<std::vector<Scored>> recommend_all(size_t k, bool include_seen = false, unsigned threads = 0) const;
+  // The same for the given users: result[x] is users[x]'s list.
+  std::vector<std::vector<Scored>> recommend_users(std::span<const uint32_t> users, size_t k, bool include_seen = false,
+                                                   unsigned threads = 0) const;
 
   // Cosine similarity of the factors; the item (user) itself and rows without factors (never seen
-  // in training) are left out.
-  std::vector<Scored> similar_items(uint32_t item, size_t k) const;
+  // in training) are left out, and so are items with fewer than min_for(min_count, k) training
+  // ratings.
+  std::vector<Scored> similar_items(uint32_t item, size_t k, uint32_t min_count = 0) const;
+  // The minimum support actually applied: `wanted`, lowered when fewer than k + 1 items have that
+  // many ratings to the count of the (k + 1)-th most rated item, so that a small catalogue still
+  // gives k neighbours.
+  uint32_t min_count_for(uint32_t wanted, size_t k) const;
   std::vector<Scored> similar_users(uint32_t user, size_t k) const;
 
   // Throws UsageError for an item index out of range or a non-finite rating.
@@ -88,6 +101,7 @@ class Recommender {
   std::shared_ptr<const Model> model_;
   std::shared_ptr<const Impl> impl_;
   std::vector<uint32_t> popularity_;
+  std::vector<uint32_t> popularity_desc_;  // popularity_, most rated first
 };
 
 }  // namespace mfrec

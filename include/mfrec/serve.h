@@ -2,10 +2,12 @@
 // `mfrec serve`: the model over HTTP/JSON (cpp-httplib), with a web page at `/`.
 //
 //   GET  /v1/recommend?user=ID&k=10[&include_seen=1]   top-k for a known user
-//   GET  /v1/similar?item=ID&k=10  (or ?user=ID)       cosine neighbours
+//   GET  /v1/similar?item=ID&k=10[&min_count=20]  (or ?user=ID)   cosine neighbours, with each one's
+//                                                      training count (items: at least min_count)
 //   GET  /v1/predict?user=ID&item=ID                   one rating (unknown ids: Model::predict_any)
 //   POST /v1/foldin  {"ratings":[{"item":"1193","rating":5}],"k":10}   top-k for a new user
-//   GET  /v1/items?q=toy[&limit=20]                    title search, most rated first
+//   GET  /v1/items?q=toy[&limit=20]                    title search (accents, case and word order
+//                                                      do not matter), most rated first
 //   POST /v1/reload                                    load the checkpoint again and swap it in
 //   GET  /healthz, GET /metrics (Prometheus text), GET / (the page)
 //

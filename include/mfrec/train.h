@@ -10,12 +10,13 @@
 
 #include "mfrec/model.h"
 #include "mfrec/precision.h"
+#include "mfrec/ranking.h"
 #include "mfrec/ratings.h"
 
 namespace mfrec {
 
 struct TrainOptions {
-  std::string optimizer = "adam";  // adam | sgd | als | mcmc
+  std::string optimizer = "adam";  // an engine of the registry (mfrec/engines.h)
   ModelKind kind = ModelKind::biased;
   uint32_t dim = 32;
   float lr = 0.001f;
@@ -34,6 +35,18 @@ struct TrainOptions {
   uint32_t blocks = 0;         // sgd: grid side (0: automatic)
   uint32_t burn_in = 50;       // mcmc: sweeps (epochs) before the samples are averaged
   float noise_precision = 0;   // mcmc: precision of the rating noise (0: sampled every sweep)
+  std::string schedule = "blocks";  // sgd: blocks (the FPSG grid) | hogwild
+  // Implicit feedback (ials, bpr, ease): every rating is an interaction.
+  float alpha = 1;                  // ials: an interaction's confidence is 1 + alpha * f(rating)
+  Confidence confidence = Confidence::binary;  // ials: f = 1 | rating | log(1 + rating)
+  float unobserved_weight = 1;      // ials: the weight of every pair without an interaction (w0)
+  float reg_exponent = 0;           // ials: L2 of a row scaled by (its count + w0 * other side)^this
+  float recency = 0;                // ials: half-life, in a user's interactions, of an interaction's
+                                    // alpha term, counted back from the user's latest (0: off)
+  std::string solver = "cg";        // ials: cg (conjugate gradient) | cholesky (exact)
+  uint32_t cg_steps = 3;            // ials: CG steps per row and sweep
+  std::string sampling = "uniform"; // bpr: negatives drawn uniform | popularity (by interaction count)
+  double memory_budget_mb = 8192;   // ease: the most its dense item x item matrices may take
 
   float bias_reg() const { return reg_bias < 0 ? reg : reg_bias; }
   uint32_t thread_count() const;
@@ -45,7 +58,8 @@ struct EpochStats {
   uint32_t epoch = 0;        // 1-based
   double loss = 0;           // mean squared error on the training ratings during the epoch
   double train_rmse = 0;     // sqrt(loss): errors seen before each update, as Keras reports
-  double val_rmse = 0;       // NaN when there is no validation part
+  double val_rmse = 0;       // NaN when there is no validation part (or for ranking engines)
+  double val_ndcg = 0;       // ranking engines: NDCG@10 on the validation part; else NaN
   double seconds = 0;
   double samples_per_second = 0;
 };
@@ -61,11 +75,13 @@ struct TrainResult {
 
 using EpochCallback = std::function<void(const EpochStats&)>;
 
-// Trains `model` (already init()-ed, or resumed) on `train`, watching `val`.
+// Trains `model` (prepared by prepare_model, or init()-ed, or resumed) on `train`, watching `val`:
+// by RMSE for rating engines, by NDCG@10 under `val_protocol` for ranking engines. Leaves the
+// engine's objective and fold-in prior in the model.
 TrainResult train(Model& model, const Ratings& train, const Ratings& val, const TrainOptions& options,
-                  const EpochCallback& on_epoch = {});
+                  const EpochCallback& on_epoch = {}, const RankingOptions& val_protocol = {});
 
-// Names of the optimizers this build offers, and whether the CUDA device can be used here.
+// Names of the optimizers this build offers (the registry's), and whether the CUDA device can be used here.
 std::vector<std::string> optimizer_names();
 bool cuda_available(std::string* why = nullptr);
 

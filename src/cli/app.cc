@@ -9,9 +9,116 @@
 #include <new>
 
 #include "cli/config.h"
+#include "cli/suggest.h"
 #include "mfrec/error.h"
 
 namespace mfrec::cli {
+namespace {
+
+// The library names options in backquotes (`dim`); on the command line they are flags (--dim).
+std::string in_flags(std::string_view message) {
+  std::string out;
+  bool open = false;
+  for (char c : message) {
+    if (c == '`') {
+      if (!open) out += "--";
+      open = !open;
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+std::vector<CLI::App*> commands(CLI::App& app) {
+  return app.get_subcommands([](const CLI::App*) { return true; });
+}
+
+std::string command_names(CLI::App& app) {
+  std::string names;
+  for (const auto* c : commands(app)) names += (names.empty() ? "" : ", ") + c->get_name();
+  return names;
+}
+
+// Every spelling of every option of `cmd`: "--dim", "-k", ...
+std::vector<std::string> option_names(const CLI::App& cmd) {
+  std::vector<std::string> out;
+  for (const CLI::Option* o : cmd.get_options()) {
+    for (const auto& n : o->get_lnames()) out.push_back("--" + n);
+    for (const auto& n : o->get_snames()) out.push_back("-" + n);
+  }
+  return out;
+}
+
+// `--config FILE` is read before parsing (config.cc); this puts it in each command's --help.
+void document_config(CLI::App& app) {
+  for (CLI::App* c : commands(app)) {
+    const auto opts = option_names(*c);
+    if (std::find(opts.begin(), opts.end(), "--config") != opts.end()) continue;
+    c->add_option("--config", "a JSON object of option values, e.g. {\"dim\": 64}, read as if typed first: "
+                              "the options typed override it")
+        ->type_name("FILE");
+  }
+}
+
+// The command is the first argument; an unknown one is named (CLI11 would only say that a
+// subcommand is required).
+void check_command(CLI::App& app, const std::vector<std::string>& args) {
+  if (args.empty()) throw UsageError("give a command: " + command_names(app) + " (mfrec --help)");
+  const std::string& first = args.front();
+  if (first.empty() || first[0] == '-') return;
+  std::vector<std::string> names;
+  for (const auto* c : commands(app)) names.push_back(c->get_name());
+  if (std::find(names.begin(), names.end(), first) != names.end()) return;
+  const std::string near = closest(first, names);
+  throw UsageError(fmt::format("unknown command '{}'{}; the commands are {}", first,
+                               near.empty() ? "" : " (did you mean " + near + "?)", command_names(app)));
+}
+
+const ConfigEntry* config_entry(const ExpandedArgs& ex, const std::string& arg) {
+  for (const auto& e : ex.from_config)
+    if (e.arg == arg) return &e;
+  return nullptr;
+}
+
+// Arguments no option took: the first is named, with the nearest option when it looks like a typo.
+std::string extras_message(CLI::App& app, const ExpandedArgs& ex) {
+  CLI::App* cmd = &app;
+  for (CLI::App* c : app.get_subcommands())
+    if (!c->remaining(false).empty()) cmd = c;
+  const auto left = cmd->remaining(false);
+  const std::string who = cmd == &app ? "mfrec" : "mfrec " + cmd->get_name();
+  if (left.empty()) return "unexpected arguments (" + who + " --help)";
+  const std::string& arg = left.front();
+  if (arg.size() < 2 || arg[0] != '-') {
+    return fmt::format("{} takes no argument '{}' here: every value follows its option, e.g. --model FILE ({} --help)",
+                       who, arg, who);
+  }
+  const std::string name = arg.substr(0, arg.find('='));
+  const std::string near = closest(name, option_names(*cmd));
+  const std::string hint = near.empty() ? fmt::format(" ({} --help lists them)", who) : " (did you mean " + near + "?)";
+  if (const ConfigEntry* e = config_entry(ex, arg))
+    return fmt::format("{}: unknown key \"{}\": {} has no option {}{}", e->file, e->key, who, name, hint);
+  return fmt::format("unknown option {} for {}{}", name, who, hint);
+}
+
+// CLI11's message, and where an option's value came from a config file, which file and key.
+std::string parse_message(CLI::App& app, const CLI::ParseError& e, const ExpandedArgs& ex) {
+  std::string what = e.what();
+  // CLI11 says "Could not convert: --dim = abc".
+  if (const std::string head = "Could not convert: "; what.rfind(head, 0) == 0 && what.find(" = ") != std::string::npos) {
+    const size_t eq = what.find(" = ");
+    what = fmt::format("{}: '{}' is not a valid value", what.substr(head.size(), eq - head.size()), what.substr(eq + 3));
+  }
+  for (const auto& c : ex.from_config)
+    if (what.find("--" + c.key) != std::string::npos)
+      return fmt::format("{} (\"{}\" in {})", what, c.key, c.file);
+  std::string who = "mfrec";
+  for (CLI::App* c : app.get_subcommands()) who += " " + c->get_name();
+  return fmt::format("{} ({} --help)", what, who);
+}
+
+}  // namespace
 
 void configure(CLI::App& app) {
   app.require_subcommand(1);
@@ -20,20 +127,30 @@ void configure(CLI::App& app) {
 }
 
 int run_app(CLI::App& app, int argc, char** argv) {
+  ExpandedArgs ex;
   try {
-    std::vector<std::string> args = expand_config(app, argc, argv);  // --config FILE -> options
+    document_config(app);
+    check_command(app, std::vector<std::string>(argv + std::min(argc, 1), argv + argc));  // before the config is read for it
+    ex = expand_config(app, argc, argv);  // --config FILE -> options, checked against the command's
+    check_command(app, ex.args);
+    std::vector<std::string> args = ex.args;
     std::reverse(args.begin(), args.end());
     app.parse(args);
     return 0;
+  } catch (const CLI::ExtrasError&) {
+    fmt::print(stderr, "mfrec: error: {}\n", extras_message(app, ex));
+    return 2;
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
-    // CLI11's own text, in the form of every other error.
-    fmt::print(stderr, "mfrec: error: {}\n(run with --help to see the options)\n", e.what());
+    fmt::print(stderr, "mfrec: error: {}\n", parse_message(app, e, ex));
     return 2;
-  } catch (const UsageError& e) {
+  } catch (const ConfigError& e) {  // names the file and the key as they are written
     fmt::print(stderr, "mfrec: error: {}\n", e.what());
     return 2;
-  } catch (const DataError& e) {
+  } catch (const UsageError& e) {
+    fmt::print(stderr, "mfrec: error: {}\n", in_flags(e.what()));
+    return 2;
+  } catch (const DataError& e) {  // may quote the data, backquotes included: printed as it is
     fmt::print(stderr, "mfrec: error: {}\n", e.what());
     return 1;
   } catch (const std::bad_alloc&) {

@@ -13,5 +13,8 @@ void add_similar(CLI::App& app);
 void add_export(CLI::App& app);
 void add_serve(CLI::App& app);
 void add_tune(CLI::App& app);
+void add_predict(CLI::App& app);
+void add_info(CLI::App& app);
+void add_items(CLI::App& app);
 
 }  // namespace mfrec::cli

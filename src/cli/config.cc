@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/suggest.h"
 #include "common/json_io.h"
 #include "mfrec/error.h"
 
@@ -21,7 +22,7 @@ constexpr uintmax_t kMaxConfigBytes = 1 << 20;
 
 // The file's text; a folder, a FIFO (which would block) or a device is refused before opening.
 std::string read_config(const std::string& file) {
-  auto bad = [&](const std::string& what) { throw UsageError("--config " + file + ": " + what); };
+  auto bad = [&](const std::string& what) { throw ConfigError("--config " + file + ": " + what); };
   std::error_code ec;
   const fs::file_status st = fs::status(file, ec);
   if (!fs::exists(st)) bad(ec && ec != std::errc::no_such_file_or_directory ? "cannot read: " + ec.message() : "no such file");
@@ -32,6 +33,16 @@ std::string read_config(const std::string& file) {
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (!in.good() && !in.eof()) bad("cannot read: " + std::string(std::strerror(errno)));
   return text;
+}
+
+// Every spelling of every option of `cmd`: "--dim", "-k", ...
+std::vector<std::string> option_names(const CLI::App& cmd) {
+  std::vector<std::string> out;
+  for (const CLI::Option* o : cmd.get_options()) {
+    for (const auto& n : o->get_lnames()) out.push_back("--" + n);
+    for (const auto& n : o->get_snames()) out.push_back("-" + n);
+  }
+  return out;
 }
 
 const char* json_kind(const nlohmann::json& v) {
@@ -45,9 +56,14 @@ const char* json_kind(const nlohmann::json& v) {
 // The command-line words for one key, checked against the option it names.
 std::vector<std::string> option_words(const std::string& file, const CLI::App* cmd, const std::string& key,
                                       const nlohmann::json& value) {
-  auto bad = [&](const std::string& what) { throw UsageError(fmt::format("--config {}: \"{}\" {}", file, key, what)); };
+  auto bad = [&](const std::string& what) { throw ConfigError(fmt::format("--config {}: \"{}\" {}", file, key, what)); };
   const CLI::Option* opt = cmd ? cmd->get_option_no_throw("--" + key) : nullptr;
-  if (!opt) bad(cmd ? fmt::format("is not an option of `{}`", cmd->get_name()) : "cannot be checked: --config goes after the command");
+  if (!cmd) bad("cannot be checked: --config goes after the command");
+  if (!opt || key == "config" || key == "help") {
+    const std::string near = closest("--" + key, option_names(*cmd));
+    bad(fmt::format("is not an option of `{}`{}", cmd->get_name(),
+                    near.empty() ? fmt::format(" (mfrec {} --help lists them)", cmd->get_name()) : " (did you mean " + near + "?)"));
+  }
   const bool flag = opt->get_expected_max() == 0;  // add_flag sets expected(0)
   if (flag) {
     if (!value.is_boolean()) bad(fmt::format("is a flag: expected true or false, not {}", json_kind(value)));
@@ -65,8 +81,9 @@ std::vector<std::string> option_words(const std::string& file, const CLI::App* c
 
 }  // namespace
 
-std::vector<std::string> expand_config(const CLI::App& app, int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc), out;
+ExpandedArgs expand_config(const CLI::App& app, int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  ExpandedArgs out;
   const CLI::App* cmd = nullptr;
   if (!args.empty()) {
     const auto found = app.get_subcommands([&](const CLI::App* s) { return s->check_name(args[0]); });
@@ -75,26 +92,30 @@ std::vector<std::string> expand_config(const CLI::App& app, int argc, char** arg
   for (size_t k = 0; k < args.size(); ++k) {
     std::string file;
     if (args[k] == "--config" && k + 1 < args.size()) file = args[++k];
+    else if (args[k] == "--config") throw ConfigError("--config needs a file: --config FILE (a JSON object of option values)");
     else if (args[k].rfind("--config=", 0) == 0) file = args[k].substr(9);
     else {
-      out.push_back(args[k]);
+      out.args.push_back(args[k]);
       continue;
     }
     nlohmann::json j;
     try {
       j = parse_json(read_config(file));
     } catch (const JsonError& e) {
-      throw UsageError("--config " + file + ": " + e.what());
+      throw ConfigError("--config " + file + ": " + e.what());
     }
-    if (!j.is_object()) throw UsageError("--config " + file + ": expected a JSON object of option values");
+    if (!j.is_object()) throw ConfigError("--config " + file + ": expected a JSON object of option values");
     // Insert right after the subcommand (the first argument), before everything else the user typed.
     std::vector<std::string> opts;
     for (const auto& [key, value] : j.items()) {
       if (key.rfind("_", 0) == 0) continue;  // "_comment" and the like
-      for (auto& w : option_words(file, cmd, key, value)) opts.push_back(std::move(w));
+      for (auto& w : option_words(file, cmd, key, value)) {
+        out.from_config.push_back({w, file, key});
+        opts.push_back(std::move(w));
+      }
     }
-    const size_t at = out.empty() ? 0 : 1;
-    out.insert(out.begin() + ptrdiff_t(at), opts.begin(), opts.end());
+    const size_t at = out.args.empty() ? 0 : 1;
+    out.args.insert(out.args.begin() + ptrdiff_t(at), opts.begin(), opts.end());
   }
   return out;
 }

@@ -3,6 +3,7 @@
 #include <string>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include "mfrec/dataset.h"
 #include "mfrec/split.h"
@@ -11,15 +12,18 @@ namespace mfrec::cli {
 
 struct DataArgs {
   ReadOptions read;
-  std::string split = "temporal";
+  std::string split = "temporal", val_split = "random";
   SplitOptions split_options;
   std::string train_file, test_file;  // --split files
   bool has_header = false, no_header = false;
+  bool keep_time = false;  // the split keeps the timestamps (an engine reads them: ials --recency)
 
   void add(CLI::App& cmd, bool data_required);
   // Reads the data (for --split files, the two files into one id space) and splits it; the ratings
   // end up in the split alone (data.ratings is left empty).
   void load(Dataset& data, Split& split_out);
+  // The split as `mfrec info` shows it (folds counted from 1).
+  nlohmann::json describe() const;
 };
 
 // The embedded default: a generated MovieLens-1M-shaped set under `dir`, made once.

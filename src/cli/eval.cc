@@ -1,9 +1,12 @@
 // `mfrec eval`: a saved model against the test part of a data set, split as at training time.
+#include <cmath>
+
 #include <fmt/format.h>
 
 #include "cli/commands.h"
 #include "cli/data_args.h"
 #include "cli/option_checks.h"
+#include "cli/plural.h"
 #include "common/json_io.h"
 #include "mfrec/mfrec.h"
 #include "mfrec/ranking.h"
@@ -17,6 +20,7 @@ struct Args {
   uint64_t seed = 0;
   bool json = false;
   RankingOptions ranking;
+  bool sampled = false;
   std::optional<float> relevant_min;
 };
 
@@ -29,29 +33,43 @@ void run(Args& a) {
   Split split;
   a.data.load(data, split);
   const Ratings test = to_model_ids(model, split.test, data.users, data.items);
-  const ErrorMetrics m = evaluate(model, test);
-  // Ranking: every item a test user did not rate in training is a candidate (or 1 vs N sampled).
-  RankingOptions ro = a.ranking;
+  const bool rating = model.objective == Objective::rating;
+  const ErrorMetrics m = rating ? evaluate(model, test) : ErrorMetrics{std::nan(""), std::nan(""), test.size(), 0};
+  // Ranking: the split's protocol (loo: 1 vs 100 sampled; users: held-out users folded in; else every
+  // item a test user did not rate in training), or 1 vs N sampled with --sampled.
+  RankingOptions ro = ranking_protocol(split.kind, a.seed);
+  if (a.sampled) ro.protocol = RankingProtocol::sampled;
+  ro.k = a.ranking.k;
+  ro.negatives = a.ranking.negatives;
+  ro.threads = a.ranking.threads;
   ro.relevant_min = a.relevant_min;
-  ro.seed = a.seed;
   ro.validate();
   const RankingMetrics rk = evaluate_ranking(Recommender(shared), test, ro);
   if (a.json) {
     fmt::print("{}\n", json_text(nlohmann::json{{"rmse", m.rmse}, {"mae", m.mae}, {"count", m.count}, {"cold", m.cold},
+                                                {"objective", objective_name(model.objective)},
                                                 {"split", a.data.split}, {"model", a.model}, {"ranking", rk.to_json()}}, 2));
   } else {
-    fmt::print("test RMSE {:.4f}  MAE {:.4f}  over {} ratings ({} cold: user or item not in training)\n", m.rmse,
-               m.mae, m.count, m.cold);
-    const size_t k = rk.k;
-    if (rk.sampled)
-      fmt::print("ranking@{} (each test item vs {} sampled unrated items, {} cases, {} users): HR@{} {:.4f}  NDCG@{} {:.4f}  "
-                 "Precision@{} {:.4f}  Recall@{} {:.4f}  MAP@{} {:.4f}\n",
-                 k, rk.negatives, rk.cases, rk.users, k, rk.hr, k, rk.ndcg, k, rk.precision, k, rk.recall, k, rk.map);
+    if (rating)
+      fmt::print("test RMSE {:.4f}  MAE {:.4f}  over {} ({} cold: user or item not in training)\n", m.rmse,
+                 m.mae, count_of(m.count, "rating"), m.cold);
     else
-      fmt::print("ranking@{} (all items unrated in training, {} users): HR@{} {:.4f}  NDCG@{} {:.4f}  Precision@{} {:.4f}  "
+      fmt::print("a ranking model ({}): its scores are not ratings, so no RMSE; {} test ratings\n",
+                 model.meta.value("options", nlohmann::json::object()).value("optimizer", std::string("?")), m.count);
+    const size_t k = rk.k;
+    if (rk.protocol == RankingProtocol::users)
+      fmt::print("ranking of held-out users ({} users, each folded in from 80% of their test items): Recall@20 {:.4f}  "
+                 "Recall@50 {:.4f}  NDCG@100 {:.4f}  HR@{} {:.4f}  NDCG@{} {:.4f}  Precision@{} {:.4f}  Recall@{} {:.4f}\n",
+                 rk.users, rk.recall20, rk.recall50, rk.ndcg100, k, rk.hr, k, rk.ndcg, k, rk.precision, k, rk.recall);
+    else if (rk.protocol == RankingProtocol::sampled)
+      fmt::print("ranking@{} (each test item vs {} sampled unrated items, {}, {}): HR@{} {:.4f}  NDCG@{} {:.4f}  "
+                 "Precision@{} {:.4f}  Recall@{} {:.4f}  MAP@{} {:.4f}\n",
+                 k, rk.negatives, count_of(rk.cases, "case"), count_of(rk.users, "user"), k, rk.hr, k, rk.ndcg, k, rk.precision, k, rk.recall, k, rk.map);
+    else
+      fmt::print("ranking@{} (all items unrated in training, {}): HR@{} {:.4f}  NDCG@{} {:.4f}  Precision@{} {:.4f}  "
                  "Recall@{} {:.4f}  MAP@{} {:.4f}  coverage {:.4f}\n",
-                 k, rk.users, k, rk.hr, k, rk.ndcg, k, rk.precision, k, rk.recall, k, rk.map, rk.coverage);
-    if (rk.skipped) fmt::print("  ({} test ratings not ranked: user or item unknown to the model)\n", rk.skipped);
+                 k, count_of(rk.users, "user"), k, rk.hr, k, rk.ndcg, k, rk.precision, k, rk.recall, k, rk.map, rk.coverage);
+    if (rk.skipped) fmt::print("  ({} not ranked: user or item unknown to the model)\n", count_of(rk.skipped, "test rating"));
   }
 }
 
@@ -64,8 +82,8 @@ void add_eval(CLI::App& app) {
   args->data.add(*cmd, true);
   cmd->add_option("--seed", args->seed, "split seed (as at training)")->capture_default_str()->check(kSeedCheck);
   cmd->add_flag("--json", args->json, "print JSON");
-  cmd->add_option("--k", args->ranking.k, "cut-off of the ranking metrics (HR, NDCG, Precision, Recall, MAP @K)")->capture_default_str();
-  cmd->add_flag("--sampled", args->ranking.sampled, "rank each test item against --negatives sampled unrated items (1 vs 100) instead of all");
+  cmd->add_option("-k,--k", args->ranking.k, "cut-off of the ranking metrics (HR, NDCG, Precision, Recall, MAP @K)")->capture_default_str();
+  cmd->add_flag("--sampled", args->sampled, "rank each test item against --negatives sampled unrated items (1 vs 100) instead of all");
   cmd->add_option("--negatives", args->ranking.negatives, "with --sampled: items drawn per test item")->capture_default_str();
   cmd->add_option("--relevant_min", args->relevant_min, "a test rating is relevant when >= this (default: every test rating)");
   cmd->add_option("--threads", args->ranking.threads, "threads for the ranking metrics (0: all cores)")->capture_default_str();

@@ -38,6 +38,9 @@ int main(int argc, char** argv) {
   add_tune(app);
   add_recommend(app);
   add_similar(app);
+  add_predict(app);
+  add_info(app);
+  add_items(app);
   add_export(app);
   app.add_subcommand("serve", "serve the model over HTTP/JSON, with a web page at / (mfrec serve --help)");
   return run_app(app, argc, argv);

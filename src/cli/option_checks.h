@@ -32,11 +32,12 @@ inline const CLI::Validator kFiniteCheck(
     },
     "FINITE");
 
-// --fold: left out it means every fold, so a negative value typed must not mean the same.
+// --fold: left out it means every fold, so a negative value typed must not mean the same. Folds
+// count from 1 on the command line.
 inline const CLI::Validator kFoldCheck(
     [](std::string& v) -> std::string {
       if (v.empty() || v.size() > 9 || v.find_first_not_of("0123456789") != std::string::npos)
-        return "a fold is an integer from 0 to --folds - 1, not '" + v + "' (leave --fold out to run every fold)";
+        return "a fold is an integer from 1 to --folds, not '" + v + "' (leave --fold out to run every fold)";
       return "";
     },
     "FOLD");

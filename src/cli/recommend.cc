@@ -4,6 +4,7 @@
 
 #include "cli/commands.h"
 #include "cli/listing.h"
+#include "cli/plural.h"
 #include "common/atomic_file.h"
 #include "common/json_io.h"
 #include "mfrec/checkpoint.h"
@@ -57,7 +58,7 @@ void write_all(const Recommender& rec, const Args& a) {
   for (size_t u = 0; u < lists.size(); ++u)
     for (size_t r = 0; r < lists[u].size(); ++r)
       fmt::format_to(std::back_inserter(b), "{},{},{},{:.4f}\n", m.users.external(uint32_t(u)), r + 1,
-                     m.items.external(lists[u][r].index), lists[u][r].score);
+                     m.items.external(lists[u][r].index), m.clip(lists[u][r].score));
   write_file_atomically(a.out, std::string_view(b.data(), b.size()));  // a full disk leaves the old file
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   fmt::print("wrote the top {} of {} users to {} ({:.3f} s scoring and selection, {:.3f} s in all)\n", a.k,
@@ -80,20 +81,20 @@ void run(const Args& a) {
     top = rec.top_k(u, a.k, a.include_seen);
     head = {{"user", a.user}, {"rated_in_training", m.seen.count(u)}};
     if (!a.json)
-      fmt::print("top {} for user {} ({} items rated in training{}):\n", a.k, a.user, m.seen.count(u),
+      fmt::print("top {} for user {} ({} rated in training{}):\n", a.k, a.user, count_of(m.seen.count(u), "item"),
                  a.include_seen ? ", included" : ", left out");
   } else {
     if (a.include_seen) throw UsageError("--include_seen goes with --user");
     const FoldedUser f = rec.fold_in(parse_ratings(m, a.ratings));
     top = rec.top_k(f, a.k);
     head = {{"ratings", f.rated.size()}, {"mean", f.mean}, {"bias", f.bias}};
-    if (!a.json) fmt::print("top {} for a new user folded in from {} ratings (mean {:.2f}):\n", a.k, f.rated.size(), f.mean);
+    if (!a.json) fmt::print("top {} for a new user folded in from {} (mean {:.2f}):\n", a.k, count_of(f.rated.size(), "rating"), f.mean);
   }
   if (a.json) {
-    head["items"] = items_json(m, top, "score");
+    head["items"] = items_json(rec, top, ScoreKind::rating);
     fmt::print("{}\n", json_text(head, 2));
   } else {
-    print_items(m, top, "score");
+    print_items(rec, top, ScoreKind::rating);
   }
 }
 

@@ -8,11 +8,13 @@
 
 #include "cli/commands.h"
 #include "cli/data_args.h"
+#include "cli/plural.h"
 #include "cli/progress.h"
 #include "cli/train_args.h"
 #include "cli/option_checks.h"
 #include "common/atomic_file.h"
 #include "common/json_io.h"
+#include "mfrec/engines.h"
 #include "mfrec/mfrec.h"
 
 namespace fs = std::filesystem;
@@ -39,12 +41,13 @@ nlohmann::json run(const Args& a) {
     fmt::print("no --data_path: training on the embedded default, a generated MovieLens-1M-shaped data set "
                "({}; not MovieLens)\n", data_args.read.path);
   }
+  data_args.keep_time = o.recency > 0;
   Dataset data;
   Split split;
   data_args.load(data, split);
-  fmt::print("data: {} ({}), {} ratings, {} users, {} items, {} duplicates dropped, read in {:.3f} s\n",
-             data.source.ratings_file, data.source.layout.name, data.report.lines, data.users.size(),
-             data.items.size(), data.report.duplicates, data.load_seconds);
+  fmt::print("data: {} ({}), {}, {}, {}, {} dropped, read in {:.3f} s\n", data.source.ratings_file,
+             data.source.layout.name, count_of(data.report.lines, "rating"), count_of(data.users.size(), "user"),
+             count_of(data.items.size(), "item"), count_of(data.report.duplicates, "duplicate"), data.load_seconds);
   fmt::print("split: {}, train {}, validation {}, test {}\n", data_args.split, split.train.size(),
              split.val.size(), split.test.size());
 
@@ -63,12 +66,20 @@ nlohmann::json run(const Args& a) {
             data.report.lines, data.users.size(), data.items.size(), data_args.split, split.train.size(),
             split.val.size(), split.test.size());
   Progress bar(o.epochs);
+  const bool ranking = engine_info(o.optimizer).objective == Objective::ranking;
+  nlohmann::json history = nlohmann::json::array();
   auto on_epoch = [&](const EpochStats& s) {
-    const std::string line = fmt::format("epoch {}/{} loss {:.4f} train_rmse {:.4f} val_rmse {:.4f} time {:.3f}s samples/s {:.0f}",
-                                         s.epoch, o.epochs, s.loss, s.train_rmse, s.val_rmse, s.seconds, s.samples_per_second);
+    const std::string line =
+        ranking ? fmt::format("epoch {}/{} loss {:.4f} val_ndcg@10 {:.4f} time {:.3f}s samples/s {:.0f}", s.epoch, o.epochs,
+                              s.loss, s.val_ndcg, s.seconds, s.samples_per_second)
+                : fmt::format("epoch {}/{} loss {:.4f} train_rmse {:.4f} val_rmse {:.4f} time {:.3f}s samples/s {:.0f}",
+                              s.epoch, o.epochs, s.loss, s.train_rmse, s.val_rmse, s.seconds, s.samples_per_second);
+    history.push_back({{"epoch", s.epoch}, {"loss", s.loss}, {"seconds", s.seconds},
+                       {ranking ? "val_ndcg@10" : "val_rmse", ranking ? s.val_ndcg : s.val_rmse}});
+    if (!ranking) history.back()["train_rmse"] = s.train_rmse;
     log.print("{}\n", line);
     log.flush();
-    if (isatty(STDERR_FILENO)) bar.update(s.epoch, fmt::format("val_rmse {:.4f}", s.val_rmse));
+    if (isatty(STDERR_FILENO)) bar.update(s.epoch, ranking ? fmt::format("val_ndcg@10 {:.4f}", s.val_ndcg) : fmt::format("val_rmse {:.4f}", s.val_rmse));
     else if (!a.quiet) fmt::print("{}\n", line);
   };
   FitResult r;
@@ -77,6 +88,9 @@ nlohmann::json run(const Args& a) {
   const size_t epochs_run = r.train.history.size();
   const double sps = double(split.train.size()) * double(epochs_run) / std::max(r.train.train_seconds, 1e-9);
   const bool usable = !r.train.diverged || r.train.best_epoch > 0;
+  // For `mfrec info`: how the data was split, and what the model scored.
+  model.meta["data"]["split"] = data_args.describe();
+  model.meta["metrics"] = {{"test_rmse", r.test.rmse}, {"test_mae", r.test.mae}, {"val_rmse", r.val.rmse}};
   if (usable) save_model(model, model_path.string());
 
   const double e2e = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
@@ -89,17 +103,34 @@ nlohmann::json run(const Args& a) {
       {"duplicates", data.report.duplicates}, {"split", data_args.split}, {"optimizer", o.optimizer},
       {"precision", precision_name(o.precision)}, {"dim", model.dim}, {"threads", o.thread_count()},
       {"model_bytes", model.P.bytes() + model.Q.bytes()}, {"diverged", r.train.diverged},
-      {"early_stopped", r.train.early_stopped}, {"data_path", data.source.ratings_file}, {"options", o.to_json()}};
+      {"early_stopped", r.train.early_stopped}, {"data_path", data.source.ratings_file}, {"options", o.to_json()},
+      {"objective", objective_name(model.objective)}, {"history", history}};
+  if (ranking) {
+    metrics["test_ranking"] = r.test_ranking.to_json();
+    if (split.val.size()) metrics["val_ranking"] = r.val_ranking.to_json();
+  }
   write_file_atomically((out / "metrics.json").string(), json_text(metrics, 2) + "\n");
 
   log.print("best epoch {} of {}, cold test ratings {}\n", r.train.best_epoch, epochs_run, r.test.cold);
   log.print("Final Performance samples/sec : {:.0f}\n", sps);
-  log.print("Final Test RMSE : {:.4f}\n", r.test.rmse);
+  if (ranking) log.print("Final Test NDCG@10 : {:.4f}\n", r.test_ranking.ndcg);
+  else log.print("Final Test RMSE : {:.4f}\n", r.test.rmse);
   log.print("E2E Training Duration sec : {:.3f}\n", e2e);
   log.close();
-  const std::string val = split.val.size() ? fmt::format("{:.4f}", r.val.rmse) : "n/a (no validation part)";
-  fmt::print("test RMSE {:.4f}  MAE {:.4f}  ({} ratings, {} cold)  val RMSE {}  best epoch {}/{}\n", r.test.rmse,
-             r.test.mae, r.test.count, r.test.cold, val, r.train.best_epoch, epochs_run);
+  if (ranking) {
+    const RankingMetrics& t = r.test_ranking;
+    fmt::print("test {}@10 ({} users{}): HR {:.4f}  P {:.4f}  R {:.4f}  NDCG {:.4f}", protocol_name(t.protocol), t.users,
+               t.protocol == RankingProtocol::sampled ? fmt::format(", vs {} sampled items", t.negatives) : "", t.hr,
+               t.precision, t.recall, t.ndcg);
+    if (t.protocol == RankingProtocol::users)
+      fmt::print("  Recall@20 {:.4f}  Recall@50 {:.4f}  NDCG@100 {:.4f}", t.recall20, t.recall50, t.ndcg100);
+    const std::string val = split.val.size() ? fmt::format("{:.4f}", r.val_ranking.ndcg) : "n/a (no validation part)";
+    fmt::print("  val NDCG@10 {}  best epoch {}/{}\n", val, r.train.best_epoch, epochs_run);
+  } else {
+    const std::string val = split.val.size() ? fmt::format("{:.4f}", r.val.rmse) : "n/a (no validation part)";
+    fmt::print("test RMSE {:.4f}  MAE {:.4f}  ({}, {} cold)  val RMSE {}  best epoch {}/{}\n", r.test.rmse,
+               r.test.mae, count_of(r.test.count, "rating"), r.test.cold, val, r.train.best_epoch, epochs_run);
+  }
   fmt::print("training {:.3f} s, {:.0f} samples/s; wrote {}, {}, {}\n", r.train.train_seconds, sps,
              model_path.string(), log_path.string(), (out / "metrics.json").string());
   if (r.train.diverged)
@@ -110,7 +141,7 @@ nlohmann::json run(const Args& a) {
   return metrics;
 }
 
-// --split kfold without --fold: every fold in turn (output/<id>/fold-K/), then the mean and the
+// --split kfold without --fold: every fold in turn (output/<id>/fold-K/, K from 1), then the mean and the
 // standard deviation of the test RMSE and MAE in output/<id>/metrics.json.
 void run_all_folds(const Args& a) {
   const fs::path out = a.output.empty() ? fs::path("output") / std::to_string(a.device_id) : fs::path(a.output);
@@ -120,7 +151,7 @@ void run_all_folds(const Args& a) {
   for (int f = 0; f < folds; ++f) {
     Args one = a;
     one.data.split_options.fold = f;
-    one.output = (out / fmt::format("fold-{}", f)).string();
+    one.output = (out / fmt::format("fold-{}", f + 1)).string();
     fmt::print("fold {}/{}\n", f + 1, folds);
     const nlohmann::json m = run(one);
     rmse.push_back(m["test_rmse"]);

@@ -1,13 +1,16 @@
 #include "cli/train_args.h"
 #include "cli/option_checks.h"
 
+#include "mfrec/engines.h"
 #include "mfrec/error.h"
 
 namespace mfrec::cli {
 
 void TrainArgs::add(CLI::App& cmd) {
   TrainOptions& o = options;
-  cmd.add_option("--optimizer", o.optimizer, "adam | sgd | als | mcmc")->capture_default_str();
+  std::string engines_help = "the engine:";
+  for (const EngineInfo& e : engines()) engines_help += "\n  " + e.name + ": " + e.summary;
+  cmd.add_option("--optimizer", o.optimizer, engines_help)->capture_default_str();
   cmd.add_option("--model", model_kind, "biased (mu_u + b_u + b_i + p.q) | plain (p.q)")->capture_default_str();
   cmd.add_option("--dim", o.dim, "latent dimension")->capture_default_str();
   cmd.add_option("--lr", o.lr, "learning rate")->capture_default_str();
@@ -28,6 +31,16 @@ void TrainArgs::add(CLI::App& cmd) {
   cmd.add_option("--blocks", o.blocks, "sgd: blocks per side of the rating grid (0: automatic)")->capture_default_str();
   cmd.add_option("--burn_in", o.burn_in, "mcmc: sweeps before the samples are averaged (less than --epochs)")->capture_default_str();
   cmd.add_option("--noise_precision", o.noise_precision, "mcmc: precision of the rating noise (0: sampled every sweep)")->capture_default_str();
+  cmd.add_option("--schedule", o.schedule, "sgd: blocks (the FPSG grid) | hogwild")->capture_default_str();
+  cmd.add_option("--alpha", o.alpha, "ials: an interaction's confidence is 1 + alpha * f(rating)")->capture_default_str();
+  cmd.add_option("--confidence", confidence, "ials: f = binary (1) | linear (the rating) | log (log(1 + rating))")->capture_default_str();
+  cmd.add_option("--unobserved_weight", o.unobserved_weight, "ials: weight of every pair without an interaction")->capture_default_str();
+  cmd.add_option("--reg_exponent", o.reg_exponent, "ials: L2 of a row scaled by (its count + unobserved_weight * other side)^this")->capture_default_str();
+  cmd.add_option("--recency", o.recency, "ials: half-life, in a user's interactions back from the latest, of an interaction's alpha term (0: off; needs timestamps)")->capture_default_str();
+  cmd.add_option("--solver", o.solver, "ials: cg (conjugate gradient) | cholesky (exact)")->capture_default_str();
+  cmd.add_option("--cg_steps", o.cg_steps, "ials: conjugate-gradient steps per row and sweep")->capture_default_str();
+  cmd.add_option("--sampling", o.sampling, "bpr: negatives drawn uniform | popularity")->capture_default_str();
+  cmd.add_option("--memory_budget_mb", o.memory_budget_mb, "ease: the most its dense item x item matrices may take")->capture_default_str();
 }
 
 TrainOptions TrainArgs::resolve() const {
@@ -35,6 +48,7 @@ TrainOptions TrainArgs::resolve() const {
   if (model_kind == "biased") o.kind = ModelKind::biased;
   else if (model_kind == "plain") o.kind = ModelKind::plain;
   else throw UsageError("--model must be biased or plain");
+  o.confidence = parse_confidence(confidence);
   o.precision = parse_precision(precision);
   if (keep != "best" && keep != "last") throw UsageError("--keep must be best or last");
   o.keep_best = keep == "best";

@@ -10,7 +10,7 @@ namespace mfrec::cli {
 
 struct TrainArgs {
   TrainOptions options;
-  std::string model_kind = "biased", precision = "fp32", keep = "best";
+  std::string model_kind = "biased", precision = "fp32", keep = "best", confidence = "binary";
   void add(CLI::App& cmd);
   TrainOptions resolve() const;  // names -> enums, validated
 };

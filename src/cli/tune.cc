@@ -67,6 +67,7 @@ void run(Args& a) {
     a.data.read.path = ensure_default_data((fs::path("output") / "synthetic-ml1m").string());
     fmt::print("no --data_path: tuning on the embedded default (generated, not MovieLens)\n");
   }
+  a.data.keep_time = base.recency > 0;
   Dataset data;
   Split split;
   a.data.load(data, split);

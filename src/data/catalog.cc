@@ -1,6 +1,9 @@
 // Titles and genres from movies.dat (ml-1m), u.item (ml-100k) or movies.csv (MovieLens CSV).
 #include <string>
 
+#include <memory>
+
+#include "data/compressed.h"
 #include "data/mapped_file.h"
 #include "mfrec/dataset.h"
 #include "mfrec/error.h"
@@ -65,8 +68,16 @@ Catalog read_catalog(const std::string& file, const std::string& layout, const I
   cat.titles.assign(items.size(), "");
   cat.genres.assign(items.size(), "");
   if (file.empty()) return cat;
-  MappedFile mapped(file);
-  std::string_view text = mapped.view();
+  std::unique_ptr<MappedFile> mapped;
+  std::string unpacked;
+  std::string_view text;
+  if (is_compressed_name(file)) {
+    unpacked = read_input(file);
+    text = unpacked;
+  } else {
+    mapped = std::make_unique<MappedFile>(file);
+    text = mapped->view();
+  }
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
   size_t line_no = 0;
   while (!text.empty()) {

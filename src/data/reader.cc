@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include "data/compressed.h"
+#include "data/timestamp.h"
 #include "mfrec/dataset.h"
 #include "mfrec/error.h"
 
@@ -53,11 +55,6 @@ bool parse_rating(std::string_view f, float& out) {
     return true;
   }
   if (!f.empty() && f[0] == '+') f.remove_prefix(1);
-  auto [end, ec] = std::from_chars(f.data(), f.data() + f.size(), out);
-  return ec == std::errc() && end == f.data() + f.size();
-}
-
-bool parse_time(std::string_view f, int64_t& out) {
   auto [end, ec] = std::from_chars(f.data(), f.data() + f.size(), out);
   return ec == std::errc() && end == f.data() + f.size();
 }
@@ -136,8 +133,8 @@ class Parser {
         case Column::skip: break;
       }
     }
-    if (cu_ < 0 || ci_ < 0 || cr_ < 0 || layout.columns.size() > kMaxFields)
-      throw UsageError("the format must name a user, an item and a rating column");
+    if (cu_ < 0 || ci_ < 0 || layout.columns.size() > kMaxFields)
+      throw UsageError("the format must name a user and an item column");
     if (layout.sep.empty()) throw UsageError("the field separator is empty");
   }
 
@@ -190,7 +187,7 @@ class Parser {
                        sep_name(layout_.sep), n > kMaxFields ? "more" : std::to_string(n),
                        n < want ? " (too few)" : " (too many)", printable(line)));
     }
-    const std::string_view user = trim(f[cu_]), item = trim(f[ci_]), rating = trim(f[cr_]);
+    const std::string_view user = trim(f[cu_]), item = trim(f[ci_]), rating = cr_ >= 0 ? trim(f[cr_]) : "1";
     float r;
     if (!parse_rating(rating, r)) {
       if (lines_ == 0 && !layout_.header)
@@ -212,7 +209,8 @@ class Parser {
       fail("binary data in an id: \"" + printable(line) + "\"");
     if (ct_ >= 0) {
       int64_t t;
-      if (!parse_time(trim(f[ct_]), t)) fail("the timestamp \"" + printable(f[ct_]) + "\" is not an integer");
+      std::string why;
+      if (!parse_timestamp(trim(f[ct_]), t, why)) fail("the timestamp \"" + printable(f[ct_]) + "\" is " + (why.rfind("not", 0) == 0 ? why : "wrong: " + why));
       out_.time.push_back(t);
     }
     out_.push(users_.intern(user), items_.intern(item), r);
@@ -229,40 +227,27 @@ class Parser {
   Ratings out_;
 };
 
-}  // namespace
-
-Ratings parse_ratings(std::string_view text, const std::string& name, const Layout& layout,
-                      IdMap& users, IdMap& items, ReadReport* report) {
-  Parser parser(name, layout, users, items);
-  parser.reserve(text.size() / 20);
-  parser.feed(text);
-  return parser.finish(text.size(), report);
-}
-
 // Reads in blocks rather than mapping the whole file: only a block of the text is in memory at a
 // time, next to the parsed arrays (peak memory matters as much as speed for large files).
-Ratings read_ratings(const std::string& file, const Layout& layout, IdMap& users, IdMap& items,
-                     ReadReport* report) {
+// `read(buf, n)` gives the next bytes (0 at the end); `size` is the whole size, 0 when unknown.
+template <typename Read>
+Ratings read_blocks(const std::string& file, Read read, uint64_t size, const Layout& layout, IdMap& users,
+                    IdMap& items, ReadReport* report) {
   constexpr size_t kBlock = 4 << 20;
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> in(std::fopen(file.c_str(), "rb"), &std::fclose);
-  if (!in) throw DataError(where(file, 0, std::string("cannot open: ") + std::strerror(errno)));
-  std::error_code ec;
-  const auto size = std::filesystem::file_size(file, ec);
-  if (ec || std::filesystem::is_directory(file)) throw DataError(where(file, 0, "not a regular file"));
   Parser parser(file, layout, users, items);
   std::string buf(kBlock, '\0');
   size_t kept = 0, total = 0;
   bool first = true;
   for (;;) {
-    const size_t got = std::fread(buf.data() + kept, 1, buf.size() - kept, in.get());
-    if (got == 0 && std::ferror(in.get())) throw DataError(where(file, 0, std::string("cannot read: ") + std::strerror(errno)));
+    const size_t got = read(buf.data() + kept, buf.size() - kept);
     total += got;
     const size_t have = kept + got;
-    const bool eof = got == 0 || total >= size;
+    const bool eof = got == 0 || (size && total >= size);
     std::string_view text(buf.data(), have);
     if (first && have) {  // size the arrays from the first block's mean line length
       const size_t nl = size_t(std::count(text.begin(), text.end(), '\n'));
-      parser.reserve(size_t(double(size) / double(std::max<size_t>(have, 1)) * double(std::max<size_t>(nl, 1)) * 1.02) + 16);
+      const double whole = size ? double(size) : double(have);  // a compressed stream: its first block
+      parser.reserve(size_t(whole / double(std::max<size_t>(have, 1)) * double(std::max<size_t>(nl, 1)) * 1.02) + 16);
       first = false;
     }
     const size_t cut = eof ? have : text.rfind('\n') + 1;  // feed whole lines only
@@ -274,6 +259,36 @@ Ratings read_ratings(const std::string& file, const Layout& layout, IdMap& users
     if (eof && kept == 0) break;
   }
   return parser.finish(total, report);
+}
+
+}  // namespace
+
+Ratings parse_ratings(std::string_view text, const std::string& name, const Layout& layout,
+                      IdMap& users, IdMap& items, ReadReport* report) {
+  Parser parser(name, layout, users, items);
+  parser.reserve(text.size() / 20);
+  parser.feed(text);
+  return parser.finish(text.size(), report);
+}
+
+Ratings read_ratings(const std::string& file, const Layout& layout, IdMap& users, IdMap& items,
+                     ReadReport* report) {
+  if (is_compressed_name(file)) {
+    InputStream in(file);
+    return read_blocks(file, [&](char* b, size_t n) { return in.read(b, n); }, in.size().value_or(0), layout, users,
+                       items, report);
+  }
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> in(std::fopen(file.c_str(), "rb"), &std::fclose);
+  if (!in) throw DataError(where(file, 0, std::string("cannot open: ") + std::strerror(errno)));
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(file, ec);
+  if (ec || std::filesystem::is_directory(file)) throw DataError(where(file, 0, "not a regular file"));
+  auto read = [&](char* b, size_t n) {
+    const size_t got = std::fread(b, 1, n, in.get());
+    if (got == 0 && std::ferror(in.get())) throw DataError(where(file, 0, std::string("cannot read: ") + std::strerror(errno)));
+    return got;
+  };
+  return read_blocks(file, read, size, layout, users, items, report);
 }
 
 }  // namespace mfrec

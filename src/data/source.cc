@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "data/compressed.h"
 #include "mfrec/dataset.h"
 #include "mfrec/error.h"
 
@@ -23,13 +24,9 @@ Layout movielens_csv() {
   return {"movielens-csv", ",", {Column::user, Column::item, Column::rating, Column::timestamp}, true, 0.5f, 5.0f};
 }
 
-// The first non-blank line, reading at most 64 KiB.
+// The first non-blank line, reading at most 64 KiB (decompressed).
 std::string first_line(const std::string& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::string head(64 << 10, '\0');
-  in.read(head.data(), std::streamsize(head.size()));
-  head.resize(size_t(in.gcount()));
-  std::istringstream lines(head);
+  std::istringstream lines(read_input(file, 64 << 10));
   std::string line;
   while (std::getline(lines, line)) {
     if (line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
@@ -62,16 +59,17 @@ std::vector<Column> parse_columns(const std::string& format) {
     std::string name = format.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     if (name == "user") cols.push_back(Column::user);
     else if (name == "item") cols.push_back(Column::item);
-    else if (name == "rating") cols.push_back(Column::rating);
+    else if (name == "rating" || name == "count") cols.push_back(Column::rating);  // a count is the value too
     else if (name == "timestamp") cols.push_back(Column::timestamp);
     else if (name == "skip") cols.push_back(Column::skip);
-    else throw UsageError("--format: unknown column '" + name + "' (expected user, item, rating, timestamp or skip)");
+    else throw UsageError("--format: unknown column '" + name + "' (expected user, item, rating, count, timestamp or skip)");
     if (comma == std::string::npos) break;
     start = comma + 1;
   }
   auto count = [&](Column c) { return std::count(cols.begin(), cols.end(), c); };
-  if (count(Column::user) != 1 || count(Column::item) != 1 || count(Column::rating) != 1 || count(Column::timestamp) > 1)
-    throw UsageError("--format must name user, item and rating once each (and timestamp at most once): '" + format + "'");
+  if (count(Column::user) != 1 || count(Column::item) != 1 || count(Column::rating) > 1 || count(Column::timestamp) > 1)
+    throw UsageError("--format must name user and item once each (and rating or count, and timestamp, at most once): '" +
+                     format + "'");
   return cols;
 }
 
@@ -92,12 +90,21 @@ Layout sniff_layout(const std::string& file, const ReadOptions& o) {
     ++fields;
   if (!o.format.empty()) {
     layout.columns = parse_columns(o.format);
+  } else if (fields == 2) {  // interactions without a value: each counts as 1
+    layout.columns = {Column::user, Column::item};
   } else if (fields == 3 || fields == 4) {
     layout.columns = {Column::user, Column::item, Column::rating};
     if (fields == 4) layout.columns.push_back(Column::timestamp);
   } else {
     throw DataError(where(file, 1, fmt::format("cannot tell the columns of a line with {} fields; "
                                                "name them with --format user,item,rating[,timestamp]", fields)));
+  }
+  if (std::find(layout.columns.begin(), layout.columns.end(), Column::rating) == layout.columns.end()) {
+    // No value column (ids may be any strings): a header is a first line that names a user column.
+    std::string lower(line);
+    for (char& c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
+    layout.header = o.header.value_or(lower.find("user") != std::string::npos);
+    return layout;
   }
   // A header is a first line whose rating field is not a number.
   size_t rating_col = size_t(std::find(layout.columns.begin(), layout.columns.end(), Column::rating) - layout.columns.begin());
@@ -130,16 +137,15 @@ bool usable_file(const fs::path& p) {
   return true;
 }
 
-// The first bytes must look like text: compressed files, archives and binary data are named as such
-// (else they would fail later as "a line with 5 fields"), and CR-only line ends are said to be.
+// The first bytes must look like text (decompressed, for a .gz file or a member of a .zip):
+// compressed data under a plain name and binary data are named as such (else they would fail later
+// as "a line with 5 fields"), and CR-only line ends are said to be.
 void check_text(const std::string& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::string head(4096, '\0');
-  in.read(head.data(), std::streamsize(head.size()));
-  head.resize(size_t(in.gcount()));
+  const std::string head = read_input(file, 4096);
   auto bad = [&](const std::string& what) { throw DataError(where(file, 0, what)); };
-  if (head.rfind("\x1f\x8b", 0) == 0) bad("gzip-compressed data, not a ratings file (decompress it first: gunzip)");
-  if (head.rfind("PK\x03\x04", 0) == 0) bad("a zip archive, not a ratings file (unzip it first)");
+  if (head.rfind("\x1f\x8b", 0) == 0)
+    bad("gzip-compressed data, not a ratings file (name it .gz to have it read decompressed, or gunzip it)");
+  if (head.rfind("PK\x03\x04", 0) == 0) bad("a zip archive, not a ratings file (name it .zip to have the ratings in it read, or unzip it)");
   size_t control = 0;
   for (unsigned char c : head) control += c == 0 || (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f;
   if (head.find('\0') != std::string::npos || control * 100 > head.size())
@@ -152,6 +158,46 @@ Source known(const fs::path& ratings, Layout layout, const char* items_name) {
   Source s{ratings.string(), "", std::move(layout)};
   fs::path items = ratings.parent_path() / items_name;
   if (usable_file(items)) s.items_file = items.string();
+  else if (usable_file(items.string() + ".gz")) s.items_file = items.string() + ".gz";
+  return s;
+}
+
+// The layout a ratings file's name says (ratings.dat, u.data, u1.base, ratings.csv), or none.
+std::optional<Layout> layout_by_name(const std::string& name, const ReadOptions& o, const char** items_name) {
+  if (!o.format.empty()) return std::nullopt;
+  const std::string ext = fs::path(name).extension().string();
+  if (name == "ratings.dat") return *items_name = "movies.dat", ml1m();
+  if (name == "u.data" || ext == ".base" || ext == ".test") return *items_name = "u.item", ml100k();
+  if (name == "ratings.csv") return *items_name = "movies.csv", movielens_csv();
+  return std::nullopt;
+}
+
+// A zip as downloaded from GroupLens (ml-1m.zip holds ml-1m/ratings.dat, movies.dat, users.dat):
+// the ratings file of a known layout inside it, the least deep first; named "ml-1m.zip/ml-1m/ratings.dat".
+Source zip_source(const fs::path& zip, const ReadOptions& o) {
+  const auto members = zip_members(zip.string());
+  const std::string* best = nullptr;
+  for (const char* wanted : {"ratings.dat", "u.data", "ratings.csv"}) {
+    for (const auto& m : members) {
+      if (fs::path(m).filename() != wanted) continue;
+      if (!best || std::count(m.begin(), m.end(), '/') < std::count(best->begin(), best->end(), '/')) best = &m;
+    }
+    if (best) break;
+  }
+  if (!best) {
+    if (members.size() == 1) best = &members.front();  // one file: sniffed like any other
+    else throw DataError(where(zip.string(), 0, "a zip archive with no ratings.dat (ml-1m), u.data (ml-100k) or ratings.csv inside"));
+  }
+  const std::string name = (zip / *best).string();
+  const char* items_name = "";
+  auto layout = layout_by_name(fs::path(*best).filename().string(), o, &items_name);
+  if (!layout) {
+    check_text(name);  // before sniffing, where binary data would fail as "a line with 5 fields"
+    return Source{name, "", sniff_layout(name, o)};
+  }
+  Source s{name, "", std::move(*layout)};
+  const std::string items = (fs::path(*best).parent_path() / items_name).string();
+  if (std::find(members.begin(), members.end(), items) != members.end()) s.items_file = (zip / items).string();
   return s;
 }
 
@@ -170,12 +216,16 @@ Source detect_source(const ReadOptions& o) {
     else if (usable_file(path / "ratings.csv")) s = known(path / "ratings.csv", movielens_csv(), "movies.csv");
     else throw DataError(where(o.path, 0, "a folder with no known layout: expected ratings.dat (ml-1m), "
                                          "u.data (ml-100k) or ratings.csv (MovieLens CSV)"));
+  } else if (path.extension() == ".zip") {
+    s = zip_source(path, o);
   } else {
-    const std::string name = path.filename().string(), ext = path.extension().string();
-    if (name == "ratings.dat" && o.format.empty()) s = known(path, ml1m(), "movies.dat");
-    else if ((name == "u.data" || ext == ".base" || ext == ".test") && o.format.empty()) s = known(path, ml100k(), "u.item");
-    else if (name == "ratings.csv" && o.format.empty()) s = known(path, movielens_csv(), "movies.csv");
-    else {
+    // ratings.dat.gz is read as ratings.dat would be (with movies.dat or movies.dat.gz beside it).
+    const bool gz = path.extension() == ".gz";
+    const std::string name = (gz ? path.stem() : path.filename()).string();
+    const char* items_name = "";
+    if (auto layout = layout_by_name(name, o, &items_name)) {
+      s = known(path, std::move(*layout), items_name);
+    } else {
       check_text(path.string());  // before sniffing, where binary data would fail as "a line with 5 fields"
       s = Source{path.string(), "", sniff_layout(path.string(), o)};
     }

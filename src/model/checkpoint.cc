@@ -1,9 +1,11 @@
 #include "mfrec/checkpoint.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -107,6 +109,8 @@ struct Header {
   size_t n_users, n_items;
   Precision precision;
   float global_mean, rating_min, rating_max;
+  Objective objective = Objective::rating;
+  std::optional<FoldInPrior> fold_in;  // absent in checkpoints written before it was saved
   nlohmann::json meta;
 };
 
@@ -129,9 +133,10 @@ Header parse_header(const nlohmann::json& h, size_t file_bytes, const Reader& r)
     return v.get<uint64_t>();
   };
   const uint64_t max_rows = std::min<uint64_t>(file_bytes / 4, UINT32_MAX - 1);  // UINT32_MAX is npos
-  out.dim = uint32_t(count("dim", 1, 1u << 16));
   out.n_users = count("n_users", 0, max_rows);
   out.n_items = count("n_items", 0, max_rows);
+  // ease is as wide as its catalogue; its item table (items x dim) is then checked against the file.
+  out.dim = uint32_t(count("dim", 1, std::max<uint64_t>(1u << 16, out.n_items)));
   if (!h["precision"].is_string()) bad("precision", "a string (fp32, bf16 or fp16)");
   try {
     out.precision = parse_precision(h["precision"]);
@@ -147,6 +152,26 @@ Header parse_header(const nlohmann::json& h, size_t file_bytes, const Reader& r)
   out.rating_min = number("rating_min");
   out.rating_max = number("rating_max");
   if (!(out.rating_min <= out.rating_max)) r.fail("model header: rating_min is above rating_max");
+  // Written since the registry (ranking engines, typed fold-in priors); older files get the defaults.
+  if (h.contains("objective")) {
+    const auto& o = h["objective"];
+    if (!o.is_string() || (o != "rating" && o != "ranking")) bad("objective", "\"rating\" or \"ranking\"");
+    out.objective = o == "ranking" ? Objective::ranking : Objective::rating;
+  }
+  if (h.contains("fold_in")) {
+    const auto& f = h["fold_in"];
+    if (!f.is_object()) bad("fold_in", "an object");
+    if (!f.contains("kind") || !f["kind"].is_string()) bad("fold_in.kind", "a string");
+    for (const char* key : {"reg_per_rating", "noise_variance", "alpha", "unobserved_weight", "reg", "reg_exponent", "recency"})
+      if (f.contains(key) && (!f[key].is_number() || !std::isfinite(f[key].get<double>())))
+        bad(std::string("fold_in.") + key, "a finite number");
+    if (f.contains("confidence") && !f["confidence"].is_string()) bad("fold_in.confidence", "a string (binary, linear or log)");
+    try {
+      out.fold_in = FoldInPrior::from_json(f);
+    } catch (const UsageError& e) {
+      r.fail(std::string("model header: fold_in: ") + e.what());
+    }
+  }
   out.meta = h["meta"];
   // What the library reads back from meta (fold-in's ridge, --resume's epoch count) must have its type.
   if (!out.meta.is_object()) bad("meta", "an object");
@@ -178,10 +203,27 @@ void check_seen(const SeenItems& s, size_t n_items, const Reader& r) {
   }
 }
 
+// Checkpoints written before the prior was saved: derived from the options as those versions did.
+FoldInPrior legacy_prior(const nlohmann::json& meta) {
+  const auto& o = meta.contains("options") ? meta["options"] : nlohmann::json::object();
+  FoldInPrior p;
+  const std::string optimizer = o.value("optimizer", std::string("adam"));
+  if (optimizer == "mcmc") {
+    p.kind = FoldInPrior::Kind::gaussian;
+    p.noise_variance = meta.value("noise_variance", 1.0);
+    return p;
+  }
+  const double reg = o.value("reg", 1e-4);
+  p.reg_per_rating = float(optimizer == "adam" ? reg * o.value("batch_size", 512.0) : reg);
+  return p;
+}
+
 }  // namespace
 
 void save_model(const Model& m, const std::string& path) {
-  nlohmann::json header = {{"kind", m.kind == ModelKind::plain ? "plain" : "biased"},
+  nlohmann::json header = {{"kind", model_kind_name(m.kind)},
+                           {"objective", objective_name(m.objective)},
+                           {"fold_in", m.fold_in.to_json()},
                            {"dim", m.dim},
                            {"precision", precision_name(m.precision())},
                            {"n_users", m.n_users()},
@@ -251,11 +293,13 @@ Model load_model(const std::string& path) {
   const size_t nu = h.n_users, ni = h.n_items;
   Model m;
   m.kind = h.kind;
+  m.objective = h.objective;
   m.dim = h.dim;
   m.global_mean = h.global_mean;
   m.rating_min = h.rating_min;
   m.rating_max = h.rating_max;
   m.meta = h.meta;
+  m.fold_in = h.fold_in ? *h.fold_in : legacy_prior(m.meta);  // meta's options are type-checked above
   m.users = IdMap::from_names(r.strings(nu, "the user ids"));
   m.items = IdMap::from_names(r.strings(ni, "the item ids"));
   if (m.users.size() != nu || m.items.size() != ni) r.fail("model file has repeated ids");

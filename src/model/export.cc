@@ -115,7 +115,7 @@ std::vector<std::string> export_model(const Model& m, const std::string& dir) {
   const std::string items_path = path("items.csv");
   write_file(items_path, items, nullptr, 0);
 
-  const nlohmann::json info = {{"kind", m.kind == ModelKind::plain ? "plain" : "biased"},
+  const nlohmann::json info = {{"kind", model_kind_name(m.kind)}, {"objective", objective_name(m.objective)},
                                {"dim", m.dim},
                                {"n_users", m.n_users()},
                                {"n_items", m.n_items()},

@@ -1,11 +1,82 @@
 #include "mfrec/model.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "common/random.h"
+#include "mfrec/error.h"
 #include "model/kernels.h"
 
 namespace mfrec {
+
+const char* model_kind_name(ModelKind kind) { return kind == ModelKind::plain ? "plain" : "biased"; }
+
+ModelKind parse_model_kind(const std::string& name) {
+  if (name == "biased") return ModelKind::biased;
+  if (name == "plain") return ModelKind::plain;
+  throw UsageError("model must be biased or plain, not '" + name + "'");
+}
+
+const char* objective_name(Objective o) { return o == Objective::ranking ? "ranking" : "rating"; }
+
+Confidence parse_confidence(const std::string& name) {
+  if (name == "binary") return Confidence::binary;
+  if (name == "linear") return Confidence::linear;
+  if (name == "log") return Confidence::log;
+  throw UsageError("confidence must be binary, linear or log, not '" + name + "'");
+}
+
+const char* confidence_name(Confidence c) {
+  return c == Confidence::linear ? "linear" : c == Confidence::log ? "log" : "binary";
+}
+
+float confidence_of(Confidence c, float alpha, float r, float decay) {
+  const float f = c == Confidence::linear ? r : c == Confidence::log ? std::log1p(std::max(r, 0.0f)) : 1.0f;
+  return 1.0f + alpha * f * decay;
+}
+
+float recency_decay(size_t later, float half_life) {
+  return half_life > 0 ? float(std::exp2(-double(later) / double(half_life))) : 1.0f;
+}
+
+namespace {
+const char* prior_kind_name(FoldInPrior::Kind k) {
+  switch (k) {
+    case FoldInPrior::Kind::gaussian: return "gaussian";
+    case FoldInPrior::Kind::implicit: return "implicit";
+    case FoldInPrior::Kind::items: return "items";
+    case FoldInPrior::Kind::mean_user: return "mean_user";
+    default: return "ridge";
+  }
+}
+}  // namespace
+
+nlohmann::json FoldInPrior::to_json() const {
+  nlohmann::json j = {{"kind", prior_kind_name(kind)}};
+  if (kind == Kind::ridge) j["reg_per_rating"] = reg_per_rating;
+  if (kind == Kind::gaussian) j["noise_variance"] = noise_variance;
+  if (kind == Kind::implicit)
+    j.update({{"alpha", alpha}, {"unobserved_weight", unobserved_weight}, {"reg", reg},
+              {"reg_exponent", reg_exponent}, {"recency", recency}, {"confidence", confidence_name(confidence)}});
+  return j;
+}
+
+FoldInPrior FoldInPrior::from_json(const nlohmann::json& j) {
+  FoldInPrior p;
+  const std::string kind = j.at("kind").get<std::string>();
+  for (Kind k : {Kind::ridge, Kind::gaussian, Kind::implicit, Kind::items, Kind::mean_user})
+    if (kind == prior_kind_name(k)) p.kind = k;
+  if (kind != prior_kind_name(p.kind)) throw UsageError("unknown fold-in prior '" + kind + "'");
+  p.reg_per_rating = j.value("reg_per_rating", 0.0f);
+  p.noise_variance = j.value("noise_variance", 1.0);
+  p.alpha = j.value("alpha", 1.0f);
+  p.unobserved_weight = j.value("unobserved_weight", 1.0f);
+  p.reg = j.value("reg", 0.0f);
+  p.reg_exponent = j.value("reg_exponent", 0.0f);
+  p.recency = j.value("recency", 0.0f);
+  p.confidence = parse_confidence(j.value("confidence", std::string("binary")));
+  return p;
+}
 
 bool SeenItems::contains(uint32_t u, uint32_t i) const {
   return u + 1 < offsets.size() && std::binary_search(begin(u), end(u), i);
@@ -79,11 +150,13 @@ float Model::predict_raw(uint32_t u, uint32_t i) const {
 }
 
 float Model::predict(uint32_t u, uint32_t i) const {
-  return std::clamp(predict_raw(u, i), rating_min, rating_max);
+  if (objective == Objective::ranking) return predict_raw(u, i);
+  return clip(predict_raw(u, i));
 }
 
 float Model::predict_any(uint32_t u, uint32_t i) const {
   if (u != npos && i != npos) return predict(u, i);
+  if (objective == Objective::ranking) return 0.0f;  // nothing known: the lowest neutral score
   // Unknown user: the global mean plus what the item adds; unknown item: the user's mean and bias.
   float r = global_mean;
   if (u != npos) r = user_mean[u] + user_bias[u];

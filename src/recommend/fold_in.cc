@@ -11,6 +11,38 @@
 #include "recommend/recommender.h"
 
 namespace mfrec {
+namespace {
+
+// The iALS closed form for a new user (Hu et al. 2008, with the unobserved weight w0 and the
+// frequency-scaled L2 of Rendle et al. 2022): (w0 Q^T Q + sum (c_i - w0) q_i q_i^T + lambda I) p =
+// sum c_i q_i, lambda = reg * (n + w0 * n_items)^reg_exponent, the same equations ials solves per row.
+// `given` in the order given, the latest last (for --recency); `r` the same deduplicated, by item.
+void fold_in_implicit(const Model& m, const RowMatrix& Q, const Eigen::MatrixXd& gram, std::span<const FoldInRating> given,
+                      const std::vector<FoldInRating>& r, FoldedUser& u) {
+  const FoldInPrior& p = m.fold_in;
+  std::vector<uint32_t> later(m.n_items(), 0);  // distinct items given after each one
+  if (p.recency > 0) {
+    std::vector<uint8_t> seen(m.n_items(), 0);
+    uint32_t distinct = 0;
+    for (size_t k = given.size(); k-- > 0;)
+      if (!seen[given[k].item]) seen[given[k].item] = 1, later[given[k].item] = distinct++;
+  }
+  const Eigen::Index d = Eigen::Index(m.dim);
+  Eigen::MatrixXd A = double(p.unobserved_weight) * gram;
+  const double n = double(r.size()) + double(p.unobserved_weight) * double(m.n_items());
+  A.diagonal().array() += double(p.reg) * std::pow(n, double(p.reg_exponent)) + 1e-9;
+  Eigen::VectorXd rhs = Eigen::VectorXd::Zero(d);
+  for (const auto& x : r) {
+    const Eigen::VectorXd q = Q.row(Eigen::Index(x.item)).transpose().cast<double>();
+    const double c = confidence_of(p.confidence, p.alpha, x.rating, recency_decay(later[x.item], p.recency));
+    A.selfadjointView<Eigen::Lower>().rankUpdate(q, c - double(p.unobserved_weight));
+    rhs += c * q;
+  }
+  const Eigen::VectorXd sol = A.selfadjointView<Eigen::Lower>().ldlt().solve(rhs);
+  for (Eigen::Index c = 0; c < d; ++c) u.factors[size_t(c)] = float(sol(c));
+}
+
+}  // namespace
 
 FoldedUser Recommender::fold_in(std::span<const FoldInRating> ratings, const FoldInOptions& o) const {
   const Model& m = *model_;
@@ -31,6 +63,18 @@ FoldedUser Recommender::fold_in(std::span<const FoldInRating> ratings, const Fol
   FoldedUser u;
   u.factors.assign(m.dim, 0.0f);
   for (const auto& x : r) u.rated.push_back(x.item);
+  switch (m.fold_in.kind) {
+    case FoldInPrior::Kind::items:  // EASE: a user's row is the indicator of the items they chose
+      for (const auto& x : r) u.factors[x.item] = 1.0f;
+      return u;
+    case FoldInPrior::Kind::mean_user:  // popularity: every user alike
+      u.factors.assign(im.mean_user.data(), im.mean_user.data() + m.dim);
+      return u;
+    case FoldInPrior::Kind::implicit:
+      if (!r.empty()) fold_in_implicit(m, im.Q, im.gram, ratings, r, u);
+      return u;
+    default: break;
+  }
   if (biased) {
     double sum = 0;
     for (const auto& x : r) sum += x.rating;

@@ -1,5 +1,7 @@
 // Preparing a model for scoring, and scoring every item for one user.
+#include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "mfrec/error.h"
 #include "recommend/recommender.h"
@@ -18,21 +20,12 @@ RowMatrix normalized(const RowMatrix& m, std::vector<uint32_t>& void_rows) {
   return out;
 }
 
-float per_rating_reg(const Model& m) {
-  const auto& o = m.meta.contains("options") ? m.meta["options"] : nlohmann::json::object();
-  const double reg = o.value("reg", 1e-4);
-  // Adam and mini-batches: the L2 term is added once per batch that touches a row, to a mean over
-  // the batch, so per rating it weighs reg * batch_size; SGD and ALS add it per rating.
-  return float(o.value("optimizer", std::string("adam")) == "adam" ? reg * o.value("batch_size", 512) : reg);
-}
-
 // mcmc's model holds the posterior mean, whose factors shrink where the samples disagree; the
 // L2 weights it was trained with are not a ridge for it (it has none). A new user's Bayesian
 // estimate under a Gaussian prior with the trained users' spread, per column (the columns of its
 // rank-2dim representation are far from equal in scale), is the ridge noise variance / variance.
 Eigen::VectorXd prior_ridge(const Model& m, const RowMatrix& P, size_t untrained_users) {
-  const auto& o = m.meta.contains("options") ? m.meta["options"] : nlohmann::json::object();
-  if (o.value("optimizer", std::string()) != "mcmc") return {};
+  if (m.fold_in.kind != FoldInPrior::Kind::gaussian) return {};
   const size_t n = m.n_users() - untrained_users;  // their rows and biases are zero: they add nothing
   if (!n) return {};
   const bool biased = m.kind == ModelKind::biased;
@@ -41,7 +34,7 @@ Eigen::VectorXd prior_ridge(const Model& m, const RowMatrix& P, size_t untrained
   second_moment.head(d) = P.cast<double>().colwise().squaredNorm().transpose();
   if (biased)
     second_moment(d) = Eigen::Map<const Eigen::VectorXf>(m.user_bias.data(), Eigen::Index(m.n_users())).cast<double>().squaredNorm();
-  const double noise = m.meta.value("noise_variance", 1.0);
+  const double noise = m.fold_in.noise_variance;
   return (noise / (second_moment.array() / double(n) + 1e-12)).matrix();
 }
 
@@ -71,12 +64,20 @@ Recommender::Recommender(std::shared_ptr<const Model> model) : model_(std::move(
   impl->Qn = normalized(impl->Q, impl->item_void);
   const RowMatrix P = to_fp32(m.P);
   impl->Pn = normalized(P, impl->user_void);
-  impl->fold_in_reg = per_rating_reg(m);
+  impl->fold_in_reg = m.fold_in.reg_per_rating;
   impl->prior_ridge = prior_ridge(m, P, impl->user_void.size());
+  if (m.fold_in.kind == FoldInPrior::Kind::mean_user) {
+    impl->mean_user = Eigen::VectorXf::Zero(Eigen::Index(m.dim));
+    const size_t trained = m.n_users() - impl->user_void.size();
+    if (trained) impl->mean_user = P.colwise().sum().transpose() / float(trained);
+  }
+  if (m.fold_in.kind == FoldInPrior::Kind::implicit) impl->gram = impl->Q.cast<double>().transpose() * impl->Q.cast<double>();
   impl_ = std::move(impl);
   popularity_.assign(m.n_items(), 0);
   for (uint32_t i : m.seen.items)
     if (i < popularity_.size()) ++popularity_[i];
+  popularity_desc_ = popularity_;
+  std::sort(popularity_desc_.begin(), popularity_desc_.end(), std::greater<>());
 }
 
 void Recommender::score_user(uint32_t user, float* out) const {

@@ -17,6 +17,8 @@ struct Recommender::Impl {
   // For a posterior-mean model (mcmc), in place of fold_in_reg: the ridge a Gaussian prior on the
   // user's [p; b] amounts to, noise variance / the variance of each column over the trained users.
   Eigen::VectorXd prior_ridge;    // empty for the other models
+  Eigen::VectorXf mean_user;      // the trained users' mean row (popularity's fold-in)
+  Eigen::MatrixXd gram;           // implicit models: Q^T Q, for the iALS closed form; else empty
 };
 
 // Rows of a factor table as an fp32 matrix.

@@ -160,16 +160,32 @@ inline uint32_t find_id(const IdMap& ids, std::string_view id, const char* what)
   throw HttpError(404, fmt::format("unknown {} '{}'", what, id));
 }
 
-// "items":[{...,"score":4.1234},...] for a list of items.
-inline void append_items(fmt::memory_buffer& b, const ServingModel& m, const std::vector<Scored>& list, std::string_view key) {
+// "items":[{...,"score":4.1234},...] for a list of items ranked by predicted rating: the score
+// shown is clipped to the model's rating range (the order is the raw score's).
+inline void append_rated_items(fmt::memory_buffer& b, const ServingModel& m, const std::vector<Scored>& list) {
   b.append(std::string_view(",\"items\":["));
   for (size_t r = 0; r < list.size(); ++r) {
     if (r) b.push_back(',');
     b.push_back('{');
     b.append(m.item_json[list[r].index]);
-    fmt::format_to(std::back_inserter(b), ",\"{}\":", key);
-    append_json_number(b, list[r].score);
+    b.append(std::string_view(",\"score\":"));
+    append_json_number(b, m.model().clip(list[r].score));
     b.push_back('}');
+  }
+  b.push_back(']');
+}
+
+// "items":[{...,"similarity":0.91,"ratings":1234},...]: neighbours with their training counts.
+inline void append_similar_items(fmt::memory_buffer& b, const ServingModel& m, const std::vector<Scored>& list) {
+  const auto& pop = m.rec->popularity();
+  b.append(std::string_view(",\"items\":["));
+  for (size_t r = 0; r < list.size(); ++r) {
+    if (r) b.push_back(',');
+    b.push_back('{');
+    b.append(m.item_json[list[r].index]);
+    b.append(std::string_view(",\"similarity\":"));
+    append_json_number(b, list[r].score);
+    fmt::format_to(std::back_inserter(b), ",\"ratings\":{}}}", pop[list[r].index]);
   }
   b.push_back(']');
 }

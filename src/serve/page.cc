@@ -1,5 +1,6 @@
 // The web page served at `/`: one self-contained HTML file (no build step, no outside resources).
-// Search movies by title, rate a few, and see recommendations for those ratings (fold-in) update.
+// Search movies by title, rate a few, and see recommendations for those ratings (fold-in) update;
+// ask for the movies similar to one (among those with at least a chosen number of ratings).
 #include "mfrec/serve.h"
 
 namespace mfrec {
@@ -35,6 +36,8 @@ constexpr std::string_view kPage = R"PAGE(<!doctype html>
   .stars .star:hover ~ .star { color: #cbd5e1; }
   .score { font-variant-numeric: tabular-nums; color: var(--muted); font-size: 13px; white-space: nowrap; }
   .rank { color: var(--muted); width: 2em; display: inline-block; }
+  .similar { border: 1px solid var(--line); background: #fff; border-radius: 6px; cursor: pointer; color: var(--accent); font-size: 12px; margin-left: 6px; }
+  #min-count { width: 5em; }
   .remove { border: 1px solid var(--line); background: #fff; border-radius: 6px; cursor: pointer; color: var(--muted); }
   .hint, #status { color: var(--muted); font-size: 13px; margin: 8px 0 0; }
   .error { color: #b91c1c; }
@@ -58,6 +61,12 @@ constexpr std::string_view kPage = R"PAGE(<!doctype html>
       <h2>Recommended for you</h2>
       <ol id="recommendations" aria-live="polite"></ol>
       <p id="status"></p>
+    </section>
+    <section id="similar-panel" style="margin-top:20px" hidden>
+      <h2>Similar to <span id="similar-to"></span></h2>
+      <label class="hint">among movies with at least <input type="number" id="min-count" min="0" value="20"> ratings</label>
+      <ol id="similar" aria-live="polite"></ol>
+      <p class="hint" id="similar-status"></p>
     </section>
   </div>
 </main>
@@ -103,6 +112,37 @@ function stars(item) {
   return box;
 }
 
+let similarItem = null, similarSeq = 0;
+async function showSimilar(item) {
+  similarItem = item;
+  const seq = ++similarSeq;
+  const panel = document.getElementById("similar-panel");
+  panel.hidden = false;
+  document.getElementById("similar-to").textContent = item.title || ("item " + item.item);
+  const status = document.getElementById("similar-status");
+  const minCount = document.getElementById("min-count").value || "0";
+  try {
+    const body = await api("/v1/similar?k=10&item=" + encodeURIComponent(item.item) + "&min_count=" + encodeURIComponent(minCount));
+    if (seq !== similarSeq) return;
+    const list = document.getElementById("similar");
+    list.replaceChildren();
+    for (const s of body.items) {
+      const li = el("li", "movie sim");
+      li.dataset.item = s.item;
+      li.appendChild(describe(s));
+      li.appendChild(el("span", "score", "cosine " + s.similarity.toFixed(2) + ", " + s.ratings + (s.ratings === 1 ? " rating" : " ratings")));
+      list.appendChild(li);
+    }
+    status.className = "hint";
+    status.textContent = body.items.length ? "Among movies with at least " + body.min_count + (body.min_count === 1 ? " rating." : " ratings.")
+                                           : "Nothing is similar to it (nobody rated it in training).";
+  } catch (e) {
+    if (seq !== similarSeq) return;
+    status.className = "error";
+    status.textContent = "Could not get similar movies: " + e.message;
+  }
+}
+
 function renderResults(items) {
   const list = document.getElementById("results");
   list.replaceChildren();
@@ -110,7 +150,14 @@ function renderResults(items) {
     const li = el("li", "movie");
     li.dataset.item = item.item;
     li.appendChild(describe(item));
-    li.appendChild(stars(item));
+    const right = el("span");
+    right.appendChild(stars(item));
+    const sim = el("button", "similar", "similar");
+    sim.type = "button";
+    sim.title = "movies similar to this one";
+    sim.addEventListener("click", () => showSimilar(item));
+    right.appendChild(sim);
+    li.appendChild(right);
     list.appendChild(li);
   }
   if (!items.length) list.appendChild(el("li", "hint", "No movie matches."));
@@ -199,6 +246,8 @@ function rate(item, rating) {
   ratings.set(item.item, { rating, item });
   update();
 }
+
+document.getElementById("min-count").addEventListener("change", () => { if (similarItem) showSimilar(similarItem); });
 
 document.getElementById("search").addEventListener("input", (ev) => {
   clearTimeout(searchTimer);

@@ -133,7 +133,7 @@ void Server::State::recommend(const Request& req, const Query& q, Response& res,
   b.append(std::string_view("{\"user\":"));
   serve::append_json_string(b, user);
   fmt::format_to(std::back_inserter(b), ",\"k\":{},\"model_version\":{}", k, m.version);
-  append_items(b, m, top, "score");
+  append_rated_items(b, m, top);
   send_json(res, b);
 }
 
@@ -141,13 +141,17 @@ void Server::State::similar(const Request& req, const Query& q, Response& res, c
   const bool by_item = q.count("item") > 0, by_user = q.count("user") > 0;
   if (by_item == by_user) throw HttpError(400, "give exactly one of 'item' and 'user'");
   const size_t k = int_param(q, "k", 10, 1, o.max_k);
+  const uint32_t min_count = uint32_t(int_param(q, "min_count", kDefaultMinCount, 0, UINT32_MAX));
   fmt::memory_buffer b;
   const std::string_view id = param(q, by_item ? "item" : "user");
   fmt::format_to(std::back_inserter(b), "{{\"{}\":", by_item ? "item" : "user");
   serve::append_json_string(b, id);
   fmt::format_to(std::back_inserter(b), ",\"k\":{},\"model_version\":{}", k, m.version);
   if (by_item) {
-    append_items(b, m, m.rec->similar_items(find_id(m.model().items, id, "item"), k), "similarity");
+    const uint32_t i = find_id(m.model().items, id, "item");
+    fmt::format_to(std::back_inserter(b), ",\"ratings\":{},\"min_count\":{}", m.rec->popularity()[i],
+                   m.rec->min_count_for(min_count, k));
+    append_similar_items(b, m, m.rec->similar_items(i, k, min_count));
   } else {
     const auto list = m.rec->similar_users(find_id(m.model().users, id, "user"), k);
     b.append(std::string_view(",\"users\":["));
@@ -156,7 +160,7 @@ void Server::State::similar(const Request& req, const Query& q, Response& res, c
       serve::append_json_string(b, m.model().users.external(list[r].index));
       b.append(std::string_view(",\"similarity\":"));
       serve::append_json_number(b, list[r].score);
-      b.push_back('}');
+      fmt::format_to(std::back_inserter(b), ",\"ratings\":{}}}", m.model().seen.count(list[r].index));
     }
     b.push_back(']');
   }
@@ -218,7 +222,7 @@ void Server::State::foldin(const Request& req, const Query& q, Response& res, co
   serve::append_json_number(b, user.mean);
   b.append(std::string_view(",\"bias\":"));
   serve::append_json_number(b, user.bias);
-  append_items(b, m, m.rec->top_k(user, k), "score");
+  append_rated_items(b, m, m.rec->top_k(user, k));
   send_json(res, b);
 }
 

@@ -42,9 +42,21 @@ struct Rows {
   std::vector<uint32_t> train, val, test;
 };
 
-// Holds val_ratio of the train rows out at random.
-void hold_out_validation(Rows& rows, const SplitOptions& o) {
+// Holds val_ratio of the train rows out at random, or (val_temporal) each user's latest val_ratio.
+void hold_out_validation(Rows& rows, const SplitOptions& o, const Ratings* all = nullptr) {
   check_ratio(o.val_ratio, "val_ratio");
+  if (o.val_temporal) {
+    if (!all || !all->has_time()) throw UsageError("--val_split temporal needs timestamps, and this data has none");
+    const Ratings part = all->select(rows.train);
+    std::vector<uint32_t> train, val;
+    per_user_cut(part, o.val_ratio, true, train, val);
+    for (uint32_t& k : train) k = rows.train[k];
+    for (uint32_t& k : val) k = rows.train[k];
+    rows.train = std::move(train);
+    rows.val = std::move(val);
+    for (auto* v : {&rows.train, &rows.val, &rows.test}) std::sort(v->begin(), v->end());
+    return;
+  }
   std::sort(rows.train.begin(), rows.train.end());  // the shuffle starts from file order
   Random(o.seed ^ 0x5eedfa11ull).shuffle(rows.train);
   const size_t n_val = size_t(double(rows.train.size()) * o.val_ratio);
@@ -74,6 +86,44 @@ Split materialize(const Ratings& all, const Rows& rows, Ratings* owned) {
   column(&Ratings::value);
   if (all.has_time()) column(&Ratings::time);
   return s;
+}
+
+// Per user, the latest rating is the test part and (with a validation part) the latest before it the
+// validation part (He et al. 2017); by timestamp, ties in file order, or in file order without
+// timestamps. A user with too few ratings keeps them in training.
+void leave_one_out(const Ratings& r, const SplitOptions& o, Rows& rows) {
+  check_ratio(o.val_ratio, "val_ratio");
+  const size_t keep = o.val_ratio > 0 ? 3 : 2;  // ratings a user needs to give one to each part
+  for (auto& user_rows : rows_by_user(r)) {
+    if (r.has_time())
+      std::stable_sort(user_rows.begin(), user_rows.end(), [&](uint32_t a, uint32_t b) { return r.time[a] < r.time[b]; });
+    if (user_rows.size() >= keep) {
+      rows.test.push_back(user_rows.back());
+      user_rows.pop_back();
+      if (o.val_ratio > 0) rows.val.push_back(user_rows.back()), user_rows.pop_back();
+    }
+    rows.train.insert(rows.train.end(), user_rows.begin(), user_rows.end());
+  }
+  for (auto* v : {&rows.train, &rows.val, &rows.test}) std::sort(v->begin(), v->end());
+}
+
+// Whole users held out (strong generalization): a random test_ratio of the users for test, val_ratio
+// of them for validation, all of their ratings; the model never sees them in training.
+void held_out_users(const Ratings& r, const SplitOptions& o, Rows& rows) {
+  check_ratio(o.test_ratio, "test_ratio");
+  check_ratio(o.val_ratio, "val_ratio");
+  if (o.test_ratio + o.val_ratio >= 1) throw UsageError("--test_ratio plus --val_ratio must be below 1");
+  auto groups = rows_by_user(r);
+  std::vector<uint32_t> users(groups.size());
+  std::iota(users.begin(), users.end(), 0u);
+  Random(o.seed ^ 0x05e75ull).shuffle(users);
+  const size_t n_test = size_t(std::llround(double(users.size()) * o.test_ratio));
+  const size_t n_val = size_t(std::llround(double(users.size()) * o.val_ratio));
+  for (size_t k = 0; k < users.size(); ++k) {
+    auto& to = k < n_test ? rows.test : k < n_test + n_val ? rows.val : rows.train;
+    to.insert(to.end(), groups[users[k]].begin(), groups[users[k]].end());
+  }
+  for (auto* v : {&rows.train, &rows.val, &rows.test}) std::sort(v->begin(), v->end());
 }
 
 Rows assign(const Ratings& all, const SplitOptions& o) {
@@ -112,10 +162,16 @@ Rows assign(const Ratings& all, const SplitOptions& o) {
       rows.train.insert(rows.train.end(), order.begin() + ptrdiff_t(hi), order.end());
       break;
     }
+    case SplitKind::loo:
+      leave_one_out(all, o, rows);
+      return rows;
+    case SplitKind::users:
+      held_out_users(all, o, rows);
+      return rows;
     case SplitKind::files:
       throw UsageError("--split files needs --train and --test files");
   }
-  hold_out_validation(rows, o);
+  hold_out_validation(rows, o, &all);
   return rows;
 }
 
@@ -127,30 +183,37 @@ SplitKind parse_split(const std::string& name) {
   if (name == "random") return SplitKind::random;
   if (name == "files") return SplitKind::files;
   if (name == "kfold") return SplitKind::kfold;
-  throw UsageError("unknown split '" + name + "' (expected temporal, fileorder, random, files or kfold)");
+  if (name == "loo") return SplitKind::loo;
+  if (name == "users") return SplitKind::users;
+  throw UsageError("unknown split '" + name + "' (expected temporal, fileorder, random, files, kfold, loo or users)");
 }
 
 const char* split_name(SplitKind kind) {
-  static const char* const names[] = {"temporal", "fileorder", "random", "files", "kfold"};
+  static const char* const names[] = {"temporal", "fileorder", "random", "files", "kfold", "loo", "users"};
   return names[int(kind)];
 }
 
 Split make_split(const Ratings& all, const SplitOptions& o) {
-  return materialize(all, assign(all, o), nullptr);
+  Split s = materialize(all, assign(all, o), nullptr);
+  s.kind = o.kind;
+  return s;
 }
 
 Split make_split(Ratings&& all, const SplitOptions& o) {
   const Rows rows = assign(all, o);
-  return materialize(all, rows, &all);
+  Split s = materialize(all, rows, &all);
+  s.kind = o.kind;
+  return s;
 }
 
 Split split_given(const Ratings& train, const Ratings& test, const SplitOptions& o) {
   Rows rows;
   rows.train.resize(train.size());
   std::iota(rows.train.begin(), rows.train.end(), 0u);
-  hold_out_validation(rows, o);
+  hold_out_validation(rows, o, &train);
   Split s = materialize(train, rows, nullptr);
   s.test = test;
+  s.kind = SplitKind::files;
   return s;
 }
 

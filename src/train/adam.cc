@@ -56,6 +56,14 @@ uint32_t dimension_slices(uint32_t threads, uint32_t dim) {
 
 class AdamEngine final : public Engine {
  public:
+  // Adam's L2 term is added once per batch that touches a row, to a mean over the batch: per rating
+  // it weighs reg * batch_size (0.05 with the defaults), the ridge a new user is folded in with.
+  FoldInPrior prior(const TrainOptions& o) const override {
+    FoldInPrior p;
+    p.reg_per_rating = float(double(o.reg) * double(o.batch_size));
+    return p;
+  }
+
   AdamEngine(Model& model, const Ratings& train, const TrainOptions& o)
       : Engine(model), o_(o), n_(train.size()), slices_(dimension_slices(o.thread_count(), model.dim)),
         kp_(model.dim / slices_) {

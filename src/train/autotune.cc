@@ -7,34 +7,21 @@
 #include <fmt/format.h>
 
 #include "common/random.h"
+#include "mfrec/engines.h"
 #include "mfrec/error.h"
 
 namespace mfrec {
 namespace {
 
-// Where each engine's learning rate and regularization live (log-uniform ranges), and how many
-// epochs a trial may run before early stopping ends it.
-struct Space {
-  float lr_lo, lr_hi, reg_lo, reg_hi;
-  uint32_t max_epochs;
-};
-
-Space space_of(const std::string& optimizer) {
-  if (optimizer == "sgd") return {0.01f, 0.2f, 0.005f, 0.2f, 60};
-  if (optimizer == "als") return {1, 1, 0.01f, 1.0f, 20};
-  if (optimizer == "mcmc") return {1, 1, 1, 1, 150};  // no lr or L2 (its priors are learned)
-  return {2e-4f, 2e-2f, 1e-5f, 1e-2f, 100};  // adam
-}
-
 const uint32_t kDims[] = {8, 16, 32, 64, 128, 256, 512};
-// mcmc draws a (dim + 1)-wide Gaussian per row and sweep: past 64 a trial would take the budget.
-constexpr uint32_t kMcmcMaxDim = 64;
 // mcmc's one knob besides dim: the precision of the rating noise (1.5 measured best on MovieLens).
 constexpr float kNoiseLo = 1.0f, kNoiseHi = 3.0f;
 constexpr uint32_t kMcmcBurnIn = 30;
 
+const TuneSpace& space_of(const std::string& optimizer) { return engine_info(optimizer).space; }
+
 uint32_t max_dim_of(const TuneOptions& t, const std::string& optimizer) {
-  return optimizer == "mcmc" ? std::min(t.max_dim, kMcmcMaxDim) : t.max_dim;
+  return std::min(t.max_dim, space_of(optimizer).max_dim);
 }
 
 float log_uniform(Random& rng, float lo, float hi) {
@@ -44,7 +31,7 @@ float log_uniform(Random& rng, float lo, float hi) {
 TrainOptions random_trial(const TrainOptions& base, const TuneOptions& t, Random& rng) {
   TrainOptions o = base;
   o.optimizer = t.optimizers[rng.below(t.optimizers.size())];
-  const Space s = space_of(o.optimizer);
+  const TuneSpace& s = space_of(o.optimizer);
   const size_t n_dims =
       size_t(std::upper_bound(std::begin(kDims), std::end(kDims), max_dim_of(t, o.optimizer)) - std::begin(kDims));
   o.dim = kDims[rng.below(std::max<size_t>(n_dims, 1))];
@@ -63,7 +50,7 @@ TrainOptions random_trial(const TrainOptions& base, const TuneOptions& t, Random
 // A step from `best` whose size shrinks as the budget is spent (scale 1 -> 0.1).
 TrainOptions perturb(const Trial& best, const TuneOptions& t, Random& rng, double scale) {
   TrainOptions o = best.options;
-  const Space s = space_of(o.optimizer);
+  const TuneSpace& s = space_of(o.optimizer);
   auto jitter = [&](float v, float lo, float hi) {
     const double f = std::exp((rng.uniform() * 2 - 1) * scale * 1.5);
     return std::clamp(float(v * f), lo * 0.5f, hi * 2.0f);
@@ -98,6 +85,9 @@ std::vector<Trial> autotune(const Dataset& data, const Split& split, const Train
     TrainOptions probe = base;
     probe.optimizer = name;
     probe.validate();
+    if (engine_info(name).objective != engine_info(t.optimizers.front()).objective)
+      throw UsageError("tune compares engines by one validation metric: tune rating engines (RMSE) and ranking "
+                       "engines (NDCG@10) apart, not " + t.optimizers.front() + " with " + name);
   }
   Random rng(t.seed ^ 0x7e57ull);
   const auto start = std::chrono::steady_clock::now();
@@ -113,8 +103,11 @@ std::vector<Trial> autotune(const Dataset& data, const Split& split, const Train
     const auto t0 = std::chrono::steady_clock::now();
     FitResult r;
     fit(data, split, o, r);
+    const bool ranking = engine_info(o.optimizer).objective == Objective::ranking;
     Trial trial{o, r.train.history.empty() ? INFINITY : r.val.rmse,
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()};
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
+                ranking ? r.val_ranking.ndcg : std::nan("")};
+    if (ranking) trial.val_rmse = -trial.val_ndcg;  // lower is better, as for RMSE
     trial.options.epochs = std::max<uint32_t>(r.train.best_epoch, 1);
     trial.options.patience = 0;
     if (!std::isfinite(trial.val_rmse) || r.train.diverged) trial.val_rmse = INFINITY;

@@ -21,6 +21,13 @@ class Engine {
   // True while the parameters are not yet a result (MCMC's burn-in): the epoch loop then neither
   // keeps them as the best epoch nor counts the epoch towards --patience.
   virtual bool burning_in() const { return false; }
+  // How a new user is folded into the trained model; by default ridge regression with the L2
+  // weight per rating the engine trained with.
+  virtual FoldInPrior prior(const TrainOptions& o) const {
+    FoldInPrior p;
+    p.reg_per_rating = o.reg;
+    return p;
+  }
 
  protected:
   explicit Engine(Model& model) : model_(model) {}
@@ -32,7 +39,12 @@ std::unique_ptr<Engine> make_sgd(Model& model, const Ratings& train, const Train
 std::unique_ptr<Engine> make_als(Model& model, const Ratings& train, const TrainOptions& options);
 std::unique_ptr<Engine> make_mcmc(Model& model, const Ratings& train, const TrainOptions& options);
 std::unique_ptr<Engine> make_cuda(Model& model, const Ratings& train, const TrainOptions& options);
+std::unique_ptr<Engine> make_ials(Model& model, const Ratings& train, const TrainOptions& options);
+std::unique_ptr<Engine> make_bpr(Model& model, const Ratings& train, const TrainOptions& options);
+std::unique_ptr<Engine> make_ease(Model& model, const Ratings& train, const TrainOptions& options);
+std::unique_ptr<Engine> make_popularity(Model& model, const Ratings& train, const TrainOptions& options);
 
+// The engine of options.optimizer from the registry (train/registry.cc), on options.device.
 std::unique_ptr<Engine> make_engine(Model& model, const Ratings& train, const TrainOptions& options);
 
 }  // namespace mfrec

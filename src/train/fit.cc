@@ -4,7 +4,11 @@
 #include <malloc.h>
 #endif
 
+#include <cmath>
+
+#include "mfrec/engines.h"
 #include "mfrec/error.h"
+#include "mfrec/recommend.h"
 
 namespace mfrec {
 namespace {
@@ -33,23 +37,45 @@ void carry_over(const Model& from, Model& to) {
 
 }  // namespace
 
-Model fit(const Dataset& data, const Split& split, const TrainOptions& o, FitResult& result,
-          const EpochCallback& on_epoch, const Model* resume) {
+Model prepare_model(const Dataset& data, const Ratings& train, const TrainOptions& o) {
   o.validate();
+  const EngineInfo& engine = engine_info(o.optimizer);
   Model m;
-  m.kind = o.kind;
+  m.kind = engine.kind.value_or(o.kind);
+  m.objective = engine.objective;
   m.users = data.users;
   m.items = data.items;
   m.catalog = data.catalog;
   m.rating_min = data.rating_min;
   m.rating_max = data.rating_max;
   m.init(data.users.size(), data.items.size(), o.dim, o.precision, o.init_std, o.seed);
-  m.set_user_means(split.train);
+  m.set_user_means(train);
+  if (engine.objective == Objective::ranking) m.seen = SeenItems::from(train, m.n_users());
+  return m;
+}
+
+void finalize_model(Model& m, const Split& split) {
+  m.zero_unseen(split.train);
+  m.seen = SeenItems::from(split.train, split.val, m.n_users());
+}
+
+RankingOptions ranking_protocol(SplitKind kind, uint64_t seed) {
+  RankingOptions r;
+  r.protocol = kind == SplitKind::loo ? RankingProtocol::sampled
+               : kind == SplitKind::users ? RankingProtocol::users : RankingProtocol::full;
+  r.seed = seed;
+  return r;
+}
+
+Model fit(const Dataset& data, const Split& split, const TrainOptions& o, FitResult& result,
+          const EpochCallback& on_epoch, const Model* resume) {
+  Model m = prepare_model(data, split.train, o);
   uint64_t epochs_before = 0;
   if (resume) {
-    if (o.optimizer == "mcmc")
-      throw UsageError("--resume: mcmc cannot continue a chain: the model holds the posterior mean, not the "
-                       "sampler's state; train from the start");
+    if (!engine_info(o.optimizer).resumable)
+      throw UsageError("--resume: " + o.optimizer + (o.optimizer == "mcmc"
+          ? " cannot continue a chain: the model holds the posterior mean, not the sampler's state; train from the start"
+          : " cannot continue from a saved model; train from the start"));
     carry_over(*resume, m);
     epochs_before = resume->meta.value("epochs_done", uint64_t(0));
   }
@@ -58,17 +84,26 @@ Model fit(const Dataset& data, const Split& split, const TrainOptions& o, FitRes
   // resident; hand them back before the engine allocates its tables (8 MB of peak memory on ml-1m).
   malloc_trim(0);
 #endif
-  result.train = train(m, split.train, split.val, o, on_epoch);
-  m.zero_unseen(split.train);
-  // What each user rated in training (validation included): never recommended back.
-  m.seen = SeenItems::from(split.train, split.val, m.n_users());
-  result.val = evaluate(m, split.val);
-  result.test = evaluate(m, split.test);
+  const RankingOptions protocol = ranking_protocol(split.kind, o.seed);
+  result.train = train(m, split.train, split.val, o, on_epoch, protocol);
+  // Validation's metrics see what each user rated in training only; the model keeps validation too.
+  if (m.objective == Objective::ranking && split.val.size())
+    result.val_ranking = evaluate_ranking(Recommender(std::shared_ptr<const Model>(&m, [](const Model*) {})), split.val, protocol);
+  finalize_model(m, split);
+  if (m.objective == Objective::ranking) {
+    result.test_ranking = evaluate_ranking(Recommender(std::shared_ptr<const Model>(&m, [](const Model*) {})), split.test, protocol);
+    result.val.rmse = result.test.rmse = std::nan("");
+    result.test.count = split.test.size();
+  } else {
+    result.val = evaluate(m, split.val);
+    result.test = evaluate(m, split.test);
+  }
   m.meta["options"] = o.to_json();
   m.meta["epochs_done"] = epochs_before + result.train.history.size();
   m.meta["best_epoch"] = result.train.best_epoch;
   m.meta["data"] = {{"source", data.source.ratings_file}, {"layout", data.source.layout.name}};
-  m.meta["test_rmse"] = result.test.rmse;
+  if (m.objective == Objective::ranking) m.meta["test_ranking"] = result.test_ranking.to_json();
+  else m.meta["test_rmse"] = result.test.rmse;
   return m;
 }
 

@@ -133,6 +133,15 @@ class McmcEngine final : public Engine {
 
   bool burning_in() const override { return kept_ == 0; }
 
+  // A new user under a Gaussian prior with the trained users' spread; its ridge scales with the
+  // rating noise (recommend/fold_in.cc).
+  FoldInPrior prior(const TrainOptions&) const override {
+    FoldInPrior p;
+    p.kind = FoldInPrior::Kind::gaussian;
+    p.noise_variance = model_.meta.value("noise_variance", 1.0);
+    return p;
+  }
+
  private:
   // The model's starting rows as columns [p; b]; rows without ratings start (and stay) at zero.
   Matrix start(const FactorMatrix& f, const std::vector<float>& bias, const RatingRows& rows) const {

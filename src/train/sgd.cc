@@ -406,12 +406,7 @@ std::unique_ptr<Engine> make_sgd_engine(Model& model, const Ratings& train, cons
 }
 
 std::unique_ptr<Engine> make_sgd(Model& model, const Ratings& train, const TrainOptions& o) {
-  SgdSchedule schedule = SgdSchedule::blocks;
-  if (const char* s = std::getenv("MFREC_SGD_SCHEDULE")) {
-    if (std::strcmp(s, "hogwild") == 0) schedule = SgdSchedule::hogwild;
-    else if (std::strcmp(s, "blocks") != 0) throw UsageError("MFREC_SGD_SCHEDULE must be blocks or hogwild");
-  }
-  return make_sgd_engine(model, train, o, schedule);
+  return make_sgd_engine(model, train, o, o.schedule == "hogwild" ? SgdSchedule::hogwild : SgdSchedule::blocks);
 }
 
 }  // namespace mfrec

@@ -1,7 +1,6 @@
 #pragma once
 // The SGD engine's internal switch between its two parallel schedules (for tests and benchmarks;
-// make_sgd() picks the default, which the environment variable MFREC_SGD_SCHEDULE=blocks|hogwild
-// overrides for comparisons from the command line).
+// make_sgd() picks the one --schedule names).
 #include "train/engine.h"
 
 namespace mfrec {

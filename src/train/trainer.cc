@@ -1,9 +1,12 @@
 // The epoch loop: run an epoch, validate, keep the best parameters, stop early or on divergence.
+// Rating engines are validated by RMSE, ranking engines by NDCG@10 (their registry rows say which).
 #include <chrono>
 #include <cmath>
 #include <limits>
 
+#include "mfrec/engines.h"
 #include "mfrec/error.h"
+#include "mfrec/ranking.h"
 #include "mfrec/train.h"
 #include "train/engine.h"
 
@@ -19,12 +22,31 @@ struct Params {
   void restore(Model& m) const { m.dim = dim, m.P = P, m.Q = Q, m.user_bias = user_bias, m.item_bias = item_bias; }
 };
 
+// A ranking engine's validation: NDCG@10 of the current parameters, what each user rated in
+// training left out (model.seen), by the protocol the split calls for.
+double validation_ndcg(const Model& model, const Ratings& val, const RankingOptions& protocol, uint32_t threads) {
+  RankingOptions o = protocol;
+  o.k = 10;
+  o.threads = threads;
+  const Recommender rec(std::shared_ptr<const Model>(&model, [](const Model*) {}));  // no copy
+  return evaluate_ranking(rec, val, o).ndcg;
+}
+
 }  // namespace
 
 TrainResult train(Model& model, const Ratings& train_part, const Ratings& val, const TrainOptions& o,
-                  const EpochCallback& on_epoch) {
+                  const EpochCallback& on_epoch, const RankingOptions& val_protocol) {
   o.validate();
   if (train_part.size() == 0) throw DataError("no training ratings: the split left the training part empty");
+  const EngineInfo& info = engine_info(o.optimizer);
+  const bool ranking = info.objective == Objective::ranking;
+  if (info.kind && model.kind != *info.kind) {
+    model.kind = *info.kind;
+    model.set_user_means(train_part);
+  }
+  // Validation leaves out what each user rated in training; a model prepared by prepare_model has it.
+  if (ranking && model.seen.offsets.size() != model.n_users() + 1) model.seen = SeenItems::from(train_part, model.n_users());
+  model.objective = info.objective;
   auto engine = make_engine(model, train_part, o);
   TrainResult result;
   Params best(model);
@@ -33,25 +55,33 @@ TrainResult train(Model& model, const Ratings& train_part, const Ratings& val, c
   const auto loop_start = std::chrono::steady_clock::now();
   for (uint32_t epoch = 1; epoch <= o.epochs; ++epoch) {
     const auto t0 = std::chrono::steady_clock::now();
-    const double mse = engine->run_epoch(epoch);
+    const double loss = engine->run_epoch(epoch);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     result.train_seconds += seconds;
     EpochStats s;
     s.epoch = epoch;
-    s.loss = mse;
-    s.train_rmse = std::sqrt(mse);
+    s.loss = loss;
+    s.train_rmse = ranking ? std::nan("") : std::sqrt(loss);
     s.seconds = seconds;
     s.samples_per_second = double(train_part.size()) / std::max(seconds, 1e-9);
-    s.val_rmse = val.size() ? engine->rmse(val) : std::nan("");
+    s.val_rmse = std::nan("");
+    s.val_ndcg = std::nan("");
+    if (val.size() && ranking) {
+      engine->sync();
+      s.val_ndcg = validation_ndcg(model, val, val_protocol, o.thread_count());
+    } else if (val.size()) {
+      s.val_rmse = engine->rmse(val);
+    }
     result.history.push_back(s);
     if (on_epoch) on_epoch(s);
-    if (!std::isfinite(mse) || (val.size() && !std::isfinite(s.val_rmse))) {
+    const double val_metric = ranking ? s.val_ndcg : s.val_rmse;
+    if (!std::isfinite(loss) || (val.size() && !std::isfinite(val_metric))) {
       result.diverged = true;
       break;
     }
     if (engine->burning_in()) continue;
-    // Without a validation part every finished epoch counts as the best so far.
-    const double score = val.size() ? s.val_rmse : -double(epoch);
+    // Lower is better: RMSE, or minus NDCG. Without a validation part every epoch is the best so far.
+    const double score = !val.size() ? -double(epoch) : ranking ? -s.val_ndcg : s.val_rmse;
     if (score < best_val) {
       best_val = score;
       result.best_epoch = epoch;
@@ -70,6 +100,7 @@ TrainResult train(Model& model, const Ratings& train_part, const Ratings& val, c
   } else {
     result.best_epoch = uint32_t(result.history.size());  // the last epoch's parameters, as Keras keeps
   }
+  model.fold_in = engine->prior(o);
   return result;
 }
 
