@@ -112,5 +112,20 @@ TEST(Compressed, GzFilesReadAsTheirPlainSelves) {
   EXPECT_EQ(r.out.rfind("mfrec: error: " + dir + "/cut.dat.gz", 0), 0u) << r.out;
 }
 
+// Compressed input is read, but what it holds must still be text: binary data inside a .gz or a
+// zip is named as such, not reported as "a line with N fields".
+TEST(Compressed, BinaryDataInsideIsNamed) {
+  const std::string dir = test::scratch_dir("gz-binary");
+  std::string noise;
+  for (int k = 0; k < 3000; ++k) noise += char((k * 7919 + 13) % 256);
+  write_archive(dir + "/noise.csv.gz", {{"noise.csv", noise}}, true);
+  write_archive(dir + "/noise.zip", {{"noise.bin", noise}});
+  for (const std::string& f : {dir + "/noise.csv.gz", dir + "/noise.zip"}) {
+    const auto r = test::run_cli("train --data_path " + f + " --output " + dir + "/o");
+    EXPECT_EQ(r.exit_code, 1) << r.out;
+    EXPECT_NE(r.out.find("binary data, not a ratings file"), std::string::npos) << r.out;
+  }
+}
+
 }  // namespace
 }  // namespace mfrec

@@ -12,8 +12,10 @@
 //   GET  /healthz, GET /metrics (Prometheus text), GET / (the page)
 //
 // Errors are JSON, {"error":{"status":404,"message":"..."}}: 400 malformed request, 404 unknown id
-// or route, 405 wrong method, 413 body too large, 422 a value out of range (k, limit, rating), 500
-// a failed reload (the old model keeps serving).
+// or route, 405 wrong method, 408 a request that did not arrive in time, 411 a POST without a
+// length, 413 body too large, 414 request line too long, 422 a value out of range (k, limit,
+// rating), 500 a failed reload (the old model keeps serving), 503 over the connection limit (when
+// no connection is idle to make room).
 //
 // Reload is atomic: the serving model is a std::shared_ptr swapped atomically; a request holds the
 // one it started with until it has answered, so requests in flight finish on the old model.
@@ -30,7 +32,9 @@ struct ServeOptions {
   std::string model_path;
   std::string host = "127.0.0.1";  // loopback unless told otherwise
   int port = 8080;                 // 0: any free port (see Server::port)
-  unsigned threads = 128;          // HTTP worker threads: each serves one keep-alive connection at a time
+  unsigned threads = 512;          // connections served at once, a thread each (started as they come, up to 1000)
+  int request_timeout_ms = 5000;   // a request must arrive whole within this of its first byte (else 408)
+  int idle_timeout_ms = 5000;      // a kept-alive connection closes after this without a request
   size_t max_body = 64 * 1024;     // bytes; larger bodies get 413
   size_t max_k = 1000;             // k (and limit) above this get 422
   void validate() const;           // throws UsageError

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <exception>
+#include <filesystem>
+#include <new>
 
 #include "cli/config.h"
 #include "cli/suggest.h"
@@ -127,8 +129,9 @@ void configure(CLI::App& app) {
 int run_app(CLI::App& app, int argc, char** argv) {
   ExpandedArgs ex;
   try {
-    ex = expand_config(argc, argv);  // --config FILE -> options
     document_config(app);
+    check_command(app, std::vector<std::string>(argv + std::min(argc, 1), argv + argc));  // before the config is read for it
+    ex = expand_config(app, argc, argv);  // --config FILE -> options, checked against the command's
     check_command(app, ex.args);
     std::vector<std::string> args = ex.args;
     std::reverse(args.begin(), args.end());
@@ -141,11 +144,22 @@ int run_app(CLI::App& app, int argc, char** argv) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
     fmt::print(stderr, "mfrec: error: {}\n", parse_message(app, e, ex));
     return 2;
+  } catch (const ConfigError& e) {  // names the file and the key as they are written
+    fmt::print(stderr, "mfrec: error: {}\n", e.what());
+    return 2;
   } catch (const UsageError& e) {
     fmt::print(stderr, "mfrec: error: {}\n", in_flags(e.what()));
     return 2;
   } catch (const DataError& e) {  // may quote the data, backquotes included: printed as it is
     fmt::print(stderr, "mfrec: error: {}\n", e.what());
+    return 1;
+  } catch (const std::bad_alloc&) {
+    // What sizes memory is the data and a few options; say which to lower instead of "std::bad_alloc".
+    fmt::print(stderr, "mfrec: error: out of memory: lower the options that size memory (--dim, --batch_size, "
+                       "--blocks, --threads, -k, --users/--items/--ratings) or use a smaller data set\n");
+    return 1;
+  } catch (const std::filesystem::filesystem_error& e) {
+    fmt::print(stderr, "mfrec: error: {}: {}\n", e.path1().string(), e.code().message());
     return 1;
   } catch (const std::exception& e) {
     fmt::print(stderr, "mfrec: error: {}\n", e.what());

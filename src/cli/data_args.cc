@@ -1,4 +1,5 @@
 #include "cli/data_args.h"
+#include "cli/option_checks.h"
 
 #include <filesystem>
 
@@ -28,9 +29,10 @@ void DataArgs::add(CLI::App& cmd, bool data_required) {
   cmd.add_option("--sep", read.sep, "field separator of a delimited file: tab, comma, '::', ';', '|', space");
   cmd.add_flag("--header", has_header, "the first line is a header");
   cmd.add_flag("--no_header", no_header, "the first line is data");
-  cmd.add_option("--rating_min", read.rating_min, "lowest valid rating (ratings below are errors)");
-  cmd.add_option("--rating_max", read.rating_max, "highest valid rating");
-  cmd.add_option("--min_rating", read.min_rating, "keep only ratings >= this, e.g. 4 for implicit feedback (default: all)");
+  cmd.add_option("--rating_min", read.rating_min, "lowest valid rating (ratings below are errors)")->check(kFiniteCheck);
+  cmd.add_option("--rating_max", read.rating_max, "highest valid rating")->check(kFiniteCheck);
+  cmd.add_option("--min_rating", read.min_rating, "keep only ratings >= this, e.g. 4 for implicit feedback (default: all)")
+      ->check(kFiniteCheck);
   cmd.add_option("--split", split, "temporal | fileorder | random | files | kfold | loo (latest per user) | users (held-out users)")->capture_default_str();
   cmd.add_option("--test_ratio", split_options.test_ratio, "share of ratings for test")->capture_default_str();
   cmd.add_option("--val_ratio", split_options.val_ratio, "share of train held out for validation")->capture_default_str();
@@ -38,14 +40,16 @@ void DataArgs::add(CLI::App& cmd, bool data_required) {
   cmd.add_option("--train", train_file, "--split files: the training file (e.g. u1.base)");
   cmd.add_option("--test", test_file, "--split files: the test file (e.g. u1.test)");
   cmd.add_option("--folds", split_options.folds, "--split kfold: number of folds")->capture_default_str();
-  // Folds count from 1 on the command line and in the output; the library counts from 0.
+  // Folds count from 1 on the command line and in the output; the library counts from 0. Not given
+  // is -1 (train runs every fold): a -1 typed on the command line must not mean that (kFoldCheck).
   cmd.add_option_function<int>(
          "--fold", [this](int k) {
            if (k < 1) throw CLI::ValidationError("--fold: folds count from 1 (K from 1 to --folds)");
            split_options.fold = k - 1;
          },
          "--split kfold: which fold is the test part, 1 to --folds (train: all folds when not given)")
-      ->type_name("K");
+      ->type_name("K")
+      ->check(kFoldCheck);
 }
 
 void DataArgs::load(Dataset& d, Split& s) {

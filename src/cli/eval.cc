@@ -5,7 +5,9 @@
 
 #include "cli/commands.h"
 #include "cli/data_args.h"
+#include "cli/option_checks.h"
 #include "cli/plural.h"
+#include "common/json_io.h"
 #include "mfrec/mfrec.h"
 #include "mfrec/ranking.h"
 
@@ -44,9 +46,9 @@ void run(Args& a) {
   ro.validate();
   const RankingMetrics rk = evaluate_ranking(Recommender(shared), test, ro);
   if (a.json) {
-    fmt::print("{}\n", nlohmann::json{{"rmse", m.rmse}, {"mae", m.mae}, {"count", m.count}, {"cold", m.cold},
-                                      {"objective", objective_name(model.objective)},
-                                      {"split", a.data.split}, {"model", a.model}, {"ranking", rk.to_json()}}.dump(2));
+    fmt::print("{}\n", json_text(nlohmann::json{{"rmse", m.rmse}, {"mae", m.mae}, {"count", m.count}, {"cold", m.cold},
+                                                {"objective", objective_name(model.objective)},
+                                                {"split", a.data.split}, {"model", a.model}, {"ranking", rk.to_json()}}, 2));
   } else {
     if (rating)
       fmt::print("test RMSE {:.4f}  MAE {:.4f}  over {} ({} cold: user or item not in training)\n", m.rmse,
@@ -78,7 +80,7 @@ void add_eval(CLI::App& app) {
   auto args = std::make_shared<Args>();
   cmd->add_option("--model", args->model, "model file (model.mfrec)")->required();
   args->data.add(*cmd, true);
-  cmd->add_option("--seed", args->seed, "split seed (as at training)")->capture_default_str();
+  cmd->add_option("--seed", args->seed, "split seed (as at training)")->capture_default_str()->check(kSeedCheck);
   cmd->add_flag("--json", args->json, "print JSON");
   cmd->add_option("-k,--k", args->ranking.k, "cut-off of the ranking metrics (HR, NDCG, Precision, Recall, MAP @K)")->capture_default_str();
   cmd->add_flag("--sampled", args->sampled, "rank each test item against --negatives sampled unrated items (1 vs 100) instead of all");

@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/plural.h"
+#include "common/json_io.h"
 #include "mfrec/checkpoint.h"
 
 namespace mfrec::cli {
@@ -20,7 +21,7 @@ struct Args {
 std::string plain(const nlohmann::json& v) {
   if (v.is_string()) return v.get<std::string>();
   if (v.is_number_float()) return fmt::format("{}", v.get<double>());
-  return v.dump();
+  return json_text(v);
 }
 
 std::string file_size(uintmax_t bytes) {
@@ -91,7 +92,7 @@ void add_info(CLI::App& app) {
   cmd->add_flag("--json", a->json, "print JSON");
   cmd->callback([a] {
     const nlohmann::json j = describe(load_model(a->model), a->model);
-    if (a->json) fmt::print("{}\n", j.dump(2));
+    if (a->json) fmt::print("{}\n", json_text(j, 2));
     else print(j);
   });
 }

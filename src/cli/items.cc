@@ -4,6 +4,7 @@
 
 #include "cli/commands.h"
 #include "cli/listing.h"
+#include "common/json_io.h"
 #include "mfrec/checkpoint.h"
 #include "mfrec/search.h"
 
@@ -27,7 +28,7 @@ void run(const Args& a) {
     nlohmann::json items = nlohmann::json::array();
     for (uint32_t i : found)
       items.push_back({{"item", m.items.external(i)}, {"title", title_of(m, i)}, {"genres", genres_of(m, i)}, {"ratings", pop[i]}});
-    fmt::print("{}\n", nlohmann::json{{"q", a.q}, {"items", items}}.dump(2));
+    fmt::print("{}\n", json_text(nlohmann::json{{"q", a.q}, {"items", items}}, 2));
     return;
   }
   if (found.empty()) {

@@ -1,11 +1,12 @@
 // `mfrec recommend`: top-k items for a user of the model, for a new user described by a few ratings
 // (fold-in), or for every user into a CSV file.
 #include <chrono>
-#include <fstream>
 
 #include "cli/commands.h"
 #include "cli/listing.h"
 #include "cli/plural.h"
+#include "common/atomic_file.h"
+#include "common/json_io.h"
 #include "mfrec/checkpoint.h"
 
 namespace mfrec::cli {
@@ -58,9 +59,7 @@ void write_all(const Recommender& rec, const Args& a) {
     for (size_t r = 0; r < lists[u].size(); ++r)
       fmt::format_to(std::back_inserter(b), "{},{},{},{:.4f}\n", m.users.external(uint32_t(u)), r + 1,
                      m.items.external(lists[u][r].index), m.clip(lists[u][r].score));
-  std::ofstream out(a.out, std::ios::binary | std::ios::trunc);
-  out.write(b.data(), std::streamsize(b.size()));
-  if (!out.flush()) throw DataError(where(a.out, 0, "cannot write"));
+  write_file_atomically(a.out, std::string_view(b.data(), b.size()));  // a full disk leaves the old file
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   fmt::print("wrote the top {} of {} users to {} ({:.3f} s scoring and selection, {:.3f} s in all)\n", a.k,
              lists.size(), a.out, scoring, total);
@@ -93,7 +92,7 @@ void run(const Args& a) {
   }
   if (a.json) {
     head["items"] = items_json(rec, top, ScoreKind::rating);
-    fmt::print("{}\n", head.dump(2));
+    fmt::print("{}\n", json_text(head, 2));
   } else {
     print_items(rec, top, ScoreKind::rating);
   }

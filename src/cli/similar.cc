@@ -2,6 +2,7 @@
 #include "cli/commands.h"
 #include "cli/listing.h"
 #include "cli/plural.h"
+#include "common/json_io.h"
 #include "mfrec/checkpoint.h"
 
 namespace mfrec::cli {
@@ -20,9 +21,9 @@ void similar_items(const Recommender& rec, const Args& a) {
   const uint32_t min_count = rec.min_count_for(a.min_count, a.k);
   const auto list = rec.similar_items(i, a.k, a.min_count);
   if (a.json) {
-    fmt::print("{}\n", nlohmann::json{{"item", a.item}, {"title", title_of(m, i)}, {"ratings", rec.popularity()[i]},
-                                      {"min_count", min_count}, {"items", items_json(rec, list, ScoreKind::similarity)}}
-                           .dump(2));
+    fmt::print("{}\n", json_text(nlohmann::json{{"item", a.item}, {"title", title_of(m, i)}, {"ratings", rec.popularity()[i]},
+                                                {"min_count", min_count}, {"items", items_json(rec, list, ScoreKind::similarity)}},
+                                 2));
     return;
   }
   if (list.empty()) throw UsageError("item " + a.item + " has no factors (nobody rated it in training): nothing is similar to it");
@@ -39,7 +40,7 @@ void similar_users(const Recommender& rec, const Args& a) {
   if (a.json) {
     nlohmann::json users = nlohmann::json::array();
     for (const auto& s : list) users.push_back({{"user", m.users.external(s.index)}, {"similarity", s.score}, {"ratings", m.seen.count(s.index)}});
-    fmt::print("{}\n", nlohmann::json{{"user", a.user}, {"ratings", m.seen.count(u)}, {"users", users}}.dump(2));
+    fmt::print("{}\n", json_text(nlohmann::json{{"user", a.user}, {"ratings", m.seen.count(u)}, {"users", users}}, 2));
     return;
   }
   if (list.empty()) throw UsageError("user " + a.user + " has no factors (no training ratings): nobody is similar");

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/option_checks.h"
 #include "mfrec/synth.h"
 
 namespace mfrec::cli {
@@ -16,8 +17,8 @@ void add_synth(CLI::App& app) {
   cmd->add_option("--ratings", o->ratings, "ratings")->capture_default_str();
   cmd->add_option("--min_per_user", o->min_per_user, "ratings per user at least")->capture_default_str();
   cmd->add_option("--rank", o->rank, "rank of the planted structure")->capture_default_str();
-  cmd->add_option("--noise", o->noise, "standard deviation of the rating noise")->capture_default_str();
-  cmd->add_option("--seed", o->seed, "seed")->capture_default_str();
+  cmd->add_option("--noise", o->noise, "standard deviation of the rating noise")->capture_default_str()->check(kFiniteCheck);
+  cmd->add_option("--seed", o->seed, "seed")->capture_default_str()->check(kSeedCheck);
   cmd->callback([o, dir] {
     write_synthetic(*dir, *o);
     fmt::print("wrote {} ratings of {} users on {} items to {}/ratings.dat (with movies.dat, users.dat)\n",

@@ -11,7 +11,9 @@
 #include "cli/plural.h"
 #include "cli/progress.h"
 #include "cli/train_args.h"
+#include "cli/option_checks.h"
 #include "common/atomic_file.h"
+#include "common/json_io.h"
 #include "mfrec/engines.h"
 #include "mfrec/mfrec.h"
 
@@ -108,7 +110,7 @@ nlohmann::json run(const Args& a) {
     metrics["test_ranking"] = r.test_ranking.to_json();
     if (split.val.size()) metrics["val_ranking"] = r.val_ranking.to_json();
   }
-  write_file_atomically((out / "metrics.json").string(), metrics.dump(2) + "\n");
+  write_file_atomically((out / "metrics.json").string(), json_text(metrics, 2) + "\n");
 
   log.print("best epoch {} of {}, cold test ratings {}\n", r.train.best_epoch, epochs_run, r.test.cold);
   log.print("Final Performance samples/sec : {:.0f}\n", sps);
@@ -134,9 +136,9 @@ nlohmann::json run(const Args& a) {
              model_path.string(), log_path.string(), (out / "metrics.json").string());
   if (r.train.diverged)
     throw DataError(usable ? fmt::format("training diverged (the loss became NaN) after epoch {}; the model "
-                                         "file holds epoch {}, the last good one; try a lower --lr",
+                                         "file holds epoch {}, the last good one; try a lower --lr (or --reg)",
                                          epochs_run, r.train.best_epoch)
-                           : "training diverged (the loss became NaN) in the first epoch; no model was written; try a lower --lr");
+                           : "training diverged (the loss became NaN) in the first epoch; no model was written; try a lower --lr (or --reg)");
   return metrics;
 }
 
@@ -166,7 +168,7 @@ void run_all_folds(const Args& a) {
   const auto [mm, ms] = mean_std(mae);
   const nlohmann::json summary = {{"split", "kfold"}, {"folds", folds}, {"test_rmse", rm}, {"test_rmse_std", rs},
                                   {"test_mae", mm}, {"test_mae_std", ms}, {"fold_test_rmse", rmse}};
-  write_file_atomically((out / "metrics.json").string(), summary.dump(2) + "\n");
+  write_file_atomically((out / "metrics.json").string(), json_text(summary, 2) + "\n");
   fmt::print("{}-fold test RMSE {:.4f} +- {:.4f}, MAE {:.4f} +- {:.4f} (mean +- std over folds); wrote {}\n", folds, rm, rs,
              mm, ms, (out / "metrics.json").string());
 }
@@ -178,7 +180,7 @@ void add_train(CLI::App& app) {
   auto args = std::make_shared<Args>();
   args->data.add(*cmd, false);
   args->train.add(*cmd);
-  cmd->add_option("--output", args->output, "output folder (default output/<device_id>)");
+  cmd->add_option("--output", args->output, "output folder (default output/<device_id>)")->check(kNonEmptyCheck);
   cmd->add_option("--device_id", args->device_id, "device id, names the output folder and log")->capture_default_str();
   cmd->add_flag("--resume", args->resume, "continue from the output folder's model.mfrec");
   cmd->add_flag("--quiet", args->quiet, "no per-epoch lines on stdout");

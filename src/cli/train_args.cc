@@ -1,4 +1,5 @@
 #include "cli/train_args.h"
+#include "cli/option_checks.h"
 
 #include "mfrec/engines.h"
 #include "mfrec/error.h"
@@ -24,7 +25,7 @@ void TrainArgs::add(CLI::App& cmd) {
   cmd.add_option("--patience", o.patience, "stop after N epochs without a better validation RMSE (0: never)")->capture_default_str();
   cmd.add_option("--keep", keep, "best: the best validation epoch's parameters; last: the last epoch's (as Keras)")->capture_default_str();
   cmd.add_option("--threads", o.threads, "threads (0: all cores; adam: two at most)")->capture_default_str();
-  cmd.add_option("--seed", o.seed, "seed of the split, the initialisation and the order")->capture_default_str();
+  cmd.add_option("--seed", o.seed, "seed of the split, the initialisation and the order")->capture_default_str()->check(kSeedCheck);
   cmd.add_option("--precision", precision, "storage of the factors: fp32 | bf16 | fp16")->capture_default_str();
   cmd.add_option("--device", o.device, "cpu | cuda")->capture_default_str();
   cmd.add_option("--blocks", o.blocks, "sgd: blocks per side of the rating grid (0: automatic)")->capture_default_str();

@@ -9,7 +9,9 @@
 #include "cli/commands.h"
 #include "cli/data_args.h"
 #include "cli/train_args.h"
+#include "cli/option_checks.h"
 #include "common/atomic_file.h"
+#include "common/json_io.h"
 #include "mfrec/mfrec.h"
 
 namespace fs = std::filesystem;
@@ -92,7 +94,7 @@ void run(Args& a) {
   Model model = fit(data, split, b.options, r);
   save_model(model, (fs::path(a.output) / "model.mfrec").string());
   nlohmann::json best_json = settings_json(b.options);
-  write_file_atomically((fs::path(a.output) / "best.json").string(), best_json.dump(2) + "\n");
+  write_file_atomically((fs::path(a.output) / "best.json").string(), json_text(best_json, 2) + "\n");
   fmt::print("best of {} trials: {} epochs {} (val RMSE {:.4f})\n", trials.size(), describe(b.options), b.options.epochs, b.val_rmse);
   fmt::print("test RMSE {:.4f}  MAE {:.4f}  with the best settings; wrote {}/best.json (use: mfrec train --config {}/best.json)\n",
              r.test.rmse, r.test.mae, a.output, a.output);
@@ -109,7 +111,7 @@ void add_tune(CLI::App& app) {
   cmd->add_option("--optimizers", args->optimizers, "engines to search, comma separated")->capture_default_str();
   cmd->add_option("--max_dim", args->tune.max_dim, "largest dim to try")->capture_default_str();
   cmd->add_option("--trials", args->tune.max_trials, "stop after this many trials (0: when the budget is spent)")->capture_default_str();
-  cmd->add_option("--output", args->output, "folder for best.json, tune.log and the best model")->capture_default_str();
+  cmd->add_option("--output", args->output, "folder for best.json, tune.log and the best model")->capture_default_str()->check(kNonEmptyCheck);
   cmd->callback([args] { run(*args); });
 }
 

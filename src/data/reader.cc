@@ -194,6 +194,10 @@ class Parser {
         fail("the rating \"" + printable(rating) +
              "\" is not a number; is this a header line? (this layout has none; use --header)");
       if (has_control_bytes(line)) fail("binary data, not a ratings line: \"" + printable(line) + "\"");
+      double wide;  // a number a float cannot hold (1e-320, 1e39) is not "not a number"
+      const auto [end, ec] = std::from_chars(rating.data(), rating.data() + rating.size(), wide);
+      if (ec == std::errc() && end == rating.data() + rating.size())
+        fail("the rating \"" + printable(rating) + "\" is out of the range of a float (magnitudes 1e-38 to 3e38, or 0)");
       fail("the rating \"" + printable(rating) + "\" is not a number");
     }
     if (!std::isfinite(r)) fail("the rating \"" + printable(rating) + "\" is not a finite number");

@@ -117,11 +117,48 @@ Layout sniff_layout(const std::string& file, const ReadOptions& o) {
   return layout;
 }
 
+// What is at `p`: absent (ENOENT), a regular file, a folder, or something else; a path that
+// cannot be looked at (a symlink loop, no permission) is an error naming it and the reason.
+fs::file_status status_of(const fs::path& p) {
+  std::error_code ec;
+  const fs::file_status st = fs::status(p, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory)
+    throw DataError(where(p.string(), 0, "cannot read: " + ec.message()));
+  return st;
+}
+
+// A file that is there under a known name but is a FIFO, a device or a folder is an error, not
+// something to skip without a word (a FIFO would block, /dev/zero never ends).
+bool usable_file(const fs::path& p) {
+  const fs::file_status st = status_of(p);
+  if (!fs::exists(st)) return false;
+  if (!fs::is_regular_file(st))
+    throw DataError(where(p.string(), 0, fs::is_directory(st) ? "is a folder, not a file" : "not a regular file (a FIFO or a device?)"));
+  return true;
+}
+
+// The first bytes must look like text (decompressed, for a .gz file or a member of a .zip):
+// compressed data under a plain name and binary data are named as such (else they would fail later
+// as "a line with 5 fields"), and CR-only line ends are said to be.
+void check_text(const std::string& file) {
+  const std::string head = read_input(file, 4096);
+  auto bad = [&](const std::string& what) { throw DataError(where(file, 0, what)); };
+  if (head.rfind("\x1f\x8b", 0) == 0)
+    bad("gzip-compressed data, not a ratings file (name it .gz to have it read decompressed, or gunzip it)");
+  if (head.rfind("PK\x03\x04", 0) == 0) bad("a zip archive, not a ratings file (name it .zip to have the ratings in it read, or unzip it)");
+  size_t control = 0;
+  for (unsigned char c : head) control += c == 0 || (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f;
+  if (head.find('\0') != std::string::npos || control * 100 > head.size())
+    bad("binary data, not a ratings file (a text file of user, item, rating lines was expected)");
+  if (std::count(head.begin(), head.end(), '\r') >= 2 && head.find('\n') == std::string::npos)
+    bad("its lines end in CR alone (classic Mac): convert them to LF or CRLF (e.g. tr '\\r' '\\n')");
+}
+
 Source known(const fs::path& ratings, Layout layout, const char* items_name) {
   Source s{ratings.string(), "", std::move(layout)};
   fs::path items = ratings.parent_path() / items_name;
-  if (fs::is_regular_file(items)) s.items_file = items.string();
-  else if (fs::is_regular_file(items.string() + ".gz")) s.items_file = items.string() + ".gz";
+  if (usable_file(items)) s.items_file = items.string();
+  else if (usable_file(items.string() + ".gz")) s.items_file = items.string() + ".gz";
   return s;
 }
 
@@ -154,7 +191,10 @@ Source zip_source(const fs::path& zip, const ReadOptions& o) {
   const std::string name = (zip / *best).string();
   const char* items_name = "";
   auto layout = layout_by_name(fs::path(*best).filename().string(), o, &items_name);
-  if (!layout) return Source{name, "", sniff_layout(name, o)};
+  if (!layout) {
+    check_text(name);  // before sniffing, where binary data would fail as "a line with 5 fields"
+    return Source{name, "", sniff_layout(name, o)};
+  }
   Source s{name, "", std::move(*layout)};
   const std::string items = (fs::path(*best).parent_path() / items_name).string();
   if (std::find(members.begin(), members.end(), items) != members.end()) s.items_file = (zip / items).string();
@@ -165,15 +205,15 @@ Source zip_source(const fs::path& zip, const ReadOptions& o) {
 
 Source detect_source(const ReadOptions& o) {
   const fs::path path(o.path);
-  std::error_code ec;
-  if (!fs::exists(path, ec)) throw DataError(where(o.path, 0, "no such file or folder"));
-  if (!fs::is_directory(path) && !fs::is_regular_file(path))
-    throw DataError(where(o.path, 0, "not a regular file or folder"));
+  const fs::file_status st = status_of(path);
+  if (!fs::exists(st)) throw DataError(where(o.path, 0, "no such file or folder"));
+  if (!fs::is_directory(st) && !fs::is_regular_file(st))
+    throw DataError(where(o.path, 0, "not a regular file or folder (a FIFO or a device?)"));
   Source s;
-  if (fs::is_directory(path)) {
-    if (fs::is_regular_file(path / "ratings.dat")) s = known(path / "ratings.dat", ml1m(), "movies.dat");
-    else if (fs::is_regular_file(path / "u.data")) s = known(path / "u.data", ml100k(), "u.item");
-    else if (fs::is_regular_file(path / "ratings.csv")) s = known(path / "ratings.csv", movielens_csv(), "movies.csv");
+  if (fs::is_directory(st)) {
+    if (usable_file(path / "ratings.dat")) s = known(path / "ratings.dat", ml1m(), "movies.dat");
+    else if (usable_file(path / "u.data")) s = known(path / "u.data", ml100k(), "u.item");
+    else if (usable_file(path / "ratings.csv")) s = known(path / "ratings.csv", movielens_csv(), "movies.csv");
     else throw DataError(where(o.path, 0, "a folder with no known layout: expected ratings.dat (ml-1m), "
                                          "u.data (ml-100k) or ratings.csv (MovieLens CSV)"));
   } else if (path.extension() == ".zip") {
@@ -183,9 +223,14 @@ Source detect_source(const ReadOptions& o) {
     const bool gz = path.extension() == ".gz";
     const std::string name = (gz ? path.stem() : path.filename()).string();
     const char* items_name = "";
-    if (auto layout = layout_by_name(name, o, &items_name)) s = known(path, std::move(*layout), items_name);
-    else s = Source{path.string(), "", sniff_layout(path.string(), o)};
+    if (auto layout = layout_by_name(name, o, &items_name)) {
+      s = known(path, std::move(*layout), items_name);
+    } else {
+      check_text(path.string());  // before sniffing, where binary data would fail as "a line with 5 fields"
+      s = Source{path.string(), "", sniff_layout(path.string(), o)};
+    }
   }
+  if (s.layout.name != "delimited") check_text(s.ratings_file);
   if (o.header) s.layout.header = *o.header;
   if (!o.sep.empty()) s.layout.sep = parse_sep(o.sep);
   if (o.rating_min) s.layout.rating_min = o.rating_min;

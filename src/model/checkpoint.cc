@@ -1,22 +1,23 @@
 #include "mfrec/checkpoint.h"
 
-#include <cerrno>
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
+#include <memory>
+#include <optional>
 
 #include <fmt/format.h>
 
 #include "common/atomic_file.h"
+#include "common/json_io.h"
+#include "data/mapped_file.h"
+#include "model/checkpoint_format.h"
 #include "mfrec/error.h"
 
 namespace mfrec {
-namespace {
 
-constexpr char kMagic[8] = {'M', 'F', 'R', 'E', 'C', '\x89', '\r', '\n'};
-
-// 64-bit checksum, eight bytes a step (a multiply-rotate hash; detects truncation and bit flips).
-uint64_t checksum(const char* p, size_t n) {
+uint64_t checkpoint::checksum(const char* p, size_t n) {
   uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
   size_t k = 0;
   for (; k + 8 <= n; k += 8) {
@@ -28,6 +29,10 @@ uint64_t checksum(const char* p, size_t n) {
   for (; k < n; ++k) h = (h ^ uint8_t(p[k])) * 0x100000001b3ull;
   return h ^ (h >> 29);
 }
+
+namespace {
+
+using checkpoint::kMagic;
 
 class Writer {
  public:
@@ -49,6 +54,8 @@ class Writer {
   std::string buf_;
 };
 
+// Reads the tables in order. Every count is checked against the bytes left before anything is
+// allocated, so a forged count fails as "truncated" instead of as std::bad_alloc.
 class Reader {
  public:
   Reader(const std::string& path, std::string_view data) : path_(path), data_(data) {}
@@ -59,22 +66,26 @@ class Reader {
     return v;
   }
   const char* take(size_t n) {
-    if (n > data_.size() - at_) throw DataError(where(path_, 0, "model file is truncated"));
+    if (n > data_.size() - at_) fail("model file is truncated");
     const char* p = data_.data() + at_;
     at_ += n;
     return p;
   }
+  size_t left() const { return data_.size() - at_; }
   template <typename T>
-  std::vector<T> array(size_t expect) {
+  std::vector<T> array(size_t expect, const char* what) {
     const uint64_t n = pod<uint64_t>();
-    if (n != expect) throw DataError(where(path_, 0, "model file is inconsistent (a table has the wrong size)"));
+    if (n != expect) fail(fmt::format("model file is inconsistent ({} has {} entries, expected {})", what, n, expect));
+    if (n > left() / sizeof(T)) fail("model file is truncated");
+    const char* p = take(n * sizeof(T));
     std::vector<T> v(n);
-    std::memcpy(v.data(), take(n * sizeof(T)), n * sizeof(T));
+    std::memcpy(v.data(), p, n * sizeof(T));
     return v;
   }
-  std::vector<std::string> strings(size_t expect) {
+  std::vector<std::string> strings(size_t expect, const char* what) {
     const uint64_t n = pod<uint64_t>();
-    if (n != expect) throw DataError(where(path_, 0, "model file is inconsistent (a name table has the wrong size)"));
+    if (n != expect) fail(fmt::format("model file is inconsistent ({} has {} entries, expected {})", what, n, expect));
+    if (n > left() / sizeof(uint32_t)) fail("model file is truncated");
     std::vector<std::string> v(n);
     for (auto& s : v) {
       const uint32_t len = pod<uint32_t>();
@@ -82,12 +93,115 @@ class Reader {
     }
     return v;
   }
+  [[noreturn]] void fail(const std::string& what) const { throw DataError(where(path_, 0, what)); }
 
  private:
   std::string path_;
   std::string_view data_;
   size_t at_ = 0;
 };
+
+// The header's fields, each checked for its type and range: a forged header must give a message,
+// never a raw JSON exception or an allocation sized by it.
+struct Header {
+  ModelKind kind;
+  uint32_t dim;
+  size_t n_users, n_items;
+  Precision precision;
+  float global_mean, rating_min, rating_max;
+  Objective objective = Objective::rating;
+  std::optional<FoldInPrior> fold_in;  // absent in checkpoints written before it was saved
+  nlohmann::json meta;
+};
+
+Header parse_header(const nlohmann::json& h, size_t file_bytes, const Reader& r) {
+  auto bad = [&](const std::string& key, const char* expected) -> void {
+    r.fail(fmt::format("model header field '{}' must be {}", key, expected));
+  };
+  if (!h.is_object()) r.fail("model header is not a JSON object");
+  for (const char* key : {"kind", "dim", "precision", "n_users", "n_items", "global_mean", "rating_min", "rating_max", "meta"})
+    if (!h.contains(key)) r.fail(fmt::format("model header is missing the field '{}'", key));
+  Header out;
+  const auto& kind = h["kind"];
+  if (!kind.is_string() || (kind != "plain" && kind != "biased")) bad("kind", "\"biased\" or \"plain\"");
+  out.kind = kind == "plain" ? ModelKind::plain : ModelKind::biased;
+  // Every user and item takes at least 4 bytes of the file (its name's length): a bound on the counts.
+  auto count = [&](const char* key, uint64_t lo, uint64_t hi) -> uint64_t {
+    const auto& v = h[key];
+    if (!v.is_number_unsigned() || v.get<uint64_t>() < lo || v.get<uint64_t>() > hi)
+      bad(key, fmt::format("an integer from {} to {} for this file's size", lo, hi).c_str());
+    return v.get<uint64_t>();
+  };
+  const uint64_t max_rows = std::min<uint64_t>(file_bytes / 4, UINT32_MAX - 1);  // UINT32_MAX is npos
+  out.n_users = count("n_users", 0, max_rows);
+  out.n_items = count("n_items", 0, max_rows);
+  // ease is as wide as its catalogue; its item table (items x dim) is then checked against the file.
+  out.dim = uint32_t(count("dim", 1, std::max<uint64_t>(1u << 16, out.n_items)));
+  if (!h["precision"].is_string()) bad("precision", "a string (fp32, bf16 or fp16)");
+  try {
+    out.precision = parse_precision(h["precision"]);
+  } catch (const UsageError& e) {
+    r.fail(std::string("model header: ") + e.what());
+  }
+  auto number = [&](const char* key) {
+    const auto& v = h[key];
+    if (!v.is_number() || !std::isfinite(v.get<double>())) bad(key, "a finite number");
+    return v.get<float>();
+  };
+  out.global_mean = number("global_mean");
+  out.rating_min = number("rating_min");
+  out.rating_max = number("rating_max");
+  if (!(out.rating_min <= out.rating_max)) r.fail("model header: rating_min is above rating_max");
+  // Written since the registry (ranking engines, typed fold-in priors); older files get the defaults.
+  if (h.contains("objective")) {
+    const auto& o = h["objective"];
+    if (!o.is_string() || (o != "rating" && o != "ranking")) bad("objective", "\"rating\" or \"ranking\"");
+    out.objective = o == "ranking" ? Objective::ranking : Objective::rating;
+  }
+  if (h.contains("fold_in")) {
+    const auto& f = h["fold_in"];
+    if (!f.is_object()) bad("fold_in", "an object");
+    if (!f.contains("kind") || !f["kind"].is_string()) bad("fold_in.kind", "a string");
+    for (const char* key : {"reg_per_rating", "noise_variance", "alpha", "unobserved_weight", "reg", "reg_exponent", "recency"})
+      if (f.contains(key) && (!f[key].is_number() || !std::isfinite(f[key].get<double>())))
+        bad(std::string("fold_in.") + key, "a finite number");
+    if (f.contains("confidence") && !f["confidence"].is_string()) bad("fold_in.confidence", "a string (binary, linear or log)");
+    try {
+      out.fold_in = FoldInPrior::from_json(f);
+    } catch (const UsageError& e) {
+      r.fail(std::string("model header: fold_in: ") + e.what());
+    }
+  }
+  out.meta = h["meta"];
+  // What the library reads back from meta (fold-in's ridge, --resume's epoch count) must have its type.
+  if (!out.meta.is_object()) bad("meta", "an object");
+  if (out.meta.contains("epochs_done") && !out.meta["epochs_done"].is_number_unsigned()) bad("meta.epochs_done", "an integer >= 0");
+  if (out.meta.contains("noise_variance") && !out.meta["noise_variance"].is_number()) bad("meta.noise_variance", "a number");
+  if (out.meta.contains("options")) {
+    const auto& o = out.meta["options"];
+    if (!o.is_object()) bad("meta.options", "an object");
+    if (o.contains("optimizer") && !o["optimizer"].is_string()) bad("meta.options.optimizer", "a string");
+    for (const char* key : {"reg", "batch_size"})
+      if (o.contains(key) && !o[key].is_number()) bad(std::string("meta.options.") + key, "a number");
+  }
+  return out;
+}
+
+// Offsets must rise from 0 to the item count, and each user's items be sorted indices of real items:
+// SeenItems::contains and the ranking code index with them unchecked.
+void check_seen(const SeenItems& s, size_t n_items, const Reader& r) {
+  if (s.offsets.front() != 0) r.fail("model file is inconsistent (seen items: the first offset is not 0)");
+  for (size_t u = 0; u + 1 < s.offsets.size(); ++u) {
+    if (s.offsets[u + 1] < s.offsets[u] || s.offsets[u + 1] > s.items.size())
+      r.fail(fmt::format("model file is inconsistent (seen items: user {}'s offset {} is out of range)", u, s.offsets[u + 1]));
+    for (uint64_t k = s.offsets[u]; k < s.offsets[u + 1]; ++k) {
+      if (s.items[k] >= n_items)
+        r.fail(fmt::format("model file is inconsistent (seen items: user {} has item {}, of {} items)", u, s.items[k], n_items));
+      if (k > s.offsets[u] && s.items[k] < s.items[k - 1])
+        r.fail(fmt::format("model file is inconsistent (seen items: user {}'s items are not sorted)", u));
+    }
+  }
+}
 
 // Checkpoints written before the prior was saved: derived from the options as those versions did.
 FoldInPrior legacy_prior(const nlohmann::json& meta) {
@@ -118,7 +232,7 @@ void save_model(const Model& m, const std::string& path) {
                            {"rating_min", m.rating_min},
                            {"rating_max", m.rating_max},
                            {"meta", m.meta}};
-  const std::string h = header.dump();
+  const std::string h = json_text(header);
   Writer w;
   w.bytes(kMagic, sizeof kMagic);
   w.pod(kCheckpointVersion);
@@ -137,72 +251,78 @@ void save_model(const Model& m, const std::string& path) {
   w.bytes(m.Q.raw(), m.Q.bytes());
   w.array(m.seen.offsets);
   w.array(m.seen.items);
-  w.pod(checksum(w.buffer().data(), w.buffer().size()));
+  w.pod(checkpoint::checksum(w.buffer().data(), w.buffer().size()));
   write_file_atomically(path, w.buffer());
 }
 
 Model load_model(const std::string& path) {
+  // A map, not a read: the magic number is checked before the rest of the file is touched (a huge
+  // file that is not a model fails at once), and a whole file is never copied.
   std::error_code ec;
   if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))
     throw DataError(where(path, 0, "not a regular file (a model file was expected)"));
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw DataError(where(path, 0, std::string("cannot open the model: ") + std::strerror(errno)));
-  const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::unique_ptr<MappedFile> file;
+  try {
+    file = std::make_unique<MappedFile>(path);
+  } catch (const DataError& e) {
+    throw DataError(where(path, 0, std::string("cannot open the model: ") + e.what()));
+  }
+  const std::string_view data = file->view();
   if (data.size() < sizeof kMagic || std::memcmp(data.data(), kMagic, sizeof kMagic) != 0)
     throw DataError(where(path, 0, "not an mfrec model file (bad magic number)"));
-  Reader r(path, data);
+  Reader r(path, data.substr(0, data.size() >= 8 ? data.size() - 8 : 0));
   r.take(sizeof kMagic);
   const auto version = r.pod<uint32_t>();
   if (version != kCheckpointVersion)
-    throw DataError(where(path, 0, fmt::format("model file format version {}; this mfrec reads version {}",
-                                               version, kCheckpointVersion)));
-  if (data.size() < 8 + 4 + 8 + 8) throw DataError(where(path, 0, "model file is truncated"));
+    r.fail(fmt::format("model file format version {}; this mfrec reads version {}", version, kCheckpointVersion));
+  if (data.size() < 8 + 4 + 8 + 8) r.fail("model file is truncated");
   uint64_t stored;
   std::memcpy(&stored, data.data() + data.size() - 8, 8);
-  if (stored != checksum(data.data(), data.size() - 8))
-    throw DataError(where(path, 0, "model file is corrupted or truncated (checksum mismatch)"));
+  if (stored != checkpoint::checksum(data.data(), data.size() - 8))
+    r.fail("model file is corrupted or truncated (checksum mismatch)");
 
   const auto hlen = r.pod<uint64_t>();
-  nlohmann::json h;
+  if (hlen > r.left()) r.fail("model file is truncated");
+  nlohmann::json json;
   try {
-    h = nlohmann::json::parse(std::string_view(r.take(hlen), hlen));
-  } catch (const nlohmann::json::exception& e) {
-    throw DataError(where(path, 0, std::string("model header is not valid JSON: ") + e.what()));
+    json = parse_json(std::string_view(r.take(hlen), hlen));
+  } catch (const JsonError& e) {
+    r.fail(std::string("model header: ") + e.what());
   }
+  const Header h = parse_header(json, data.size(), r);
+  const size_t nu = h.n_users, ni = h.n_items;
   Model m;
-  try {
-    m.kind = parse_model_kind(h.at("kind"));
-    m.objective = h.value("objective", std::string("rating")) == "ranking" ? Objective::ranking : Objective::rating;
-    m.dim = h.at("dim");
-    const size_t nu = h.at("n_users"), ni = h.at("n_items");
-    const Precision prec = parse_precision(h.at("precision"));
-    m.global_mean = h.at("global_mean");
-    m.rating_min = h.at("rating_min");
-    m.rating_max = h.at("rating_max");
-    m.meta = h.at("meta");
-    m.fold_in = h.contains("fold_in") ? FoldInPrior::from_json(h["fold_in"]) : legacy_prior(m.meta);
-    m.users = IdMap::from_names(r.strings(nu));
-    m.items = IdMap::from_names(r.strings(ni));
-    m.catalog.titles = r.strings(ni);
-    m.catalog.genres = r.strings(ni);
-    m.user_mean = r.array<float>(nu);
-    m.user_bias = r.array<float>(nu);
-    m.item_bias = r.array<float>(ni);
-    m.P = FactorMatrix(nu, m.dim, prec);
-    m.Q = FactorMatrix(ni, m.dim, prec);
-    for (FactorMatrix* f : {&m.P, &m.Q}) {
-      if (r.pod<uint64_t>() != f->bytes()) throw DataError(where(path, 0, "model file is inconsistent (factor table size)"));
-      std::memcpy(f->raw(), r.take(f->bytes()), f->bytes());
-    }
-    m.seen.offsets = r.array<uint64_t>(nu + 1);
-    m.seen.items = r.array<uint32_t>(m.seen.offsets.back());
-  } catch (const nlohmann::json::exception& e) {
-    throw DataError(where(path, 0, std::string("model header is missing a field: ") + e.what()));
-  } catch (const UsageError& e) {
-    throw DataError(where(path, 0, e.what()));
+  m.kind = h.kind;
+  m.objective = h.objective;
+  m.dim = h.dim;
+  m.global_mean = h.global_mean;
+  m.rating_min = h.rating_min;
+  m.rating_max = h.rating_max;
+  m.meta = h.meta;
+  m.fold_in = h.fold_in ? *h.fold_in : legacy_prior(m.meta);  // meta's options are type-checked above
+  m.users = IdMap::from_names(r.strings(nu, "the user ids"));
+  m.items = IdMap::from_names(r.strings(ni, "the item ids"));
+  if (m.users.size() != nu || m.items.size() != ni) r.fail("model file has repeated ids");
+  m.catalog.titles = r.strings(ni, "the titles");
+  m.catalog.genres = r.strings(ni, "the genres");
+  m.user_mean = r.array<float>(nu, "the user means");
+  m.user_bias = r.array<float>(nu, "the user biases");
+  m.item_bias = r.array<float>(ni, "the item biases");
+  for (auto [f, rows] : {std::pair{&m.P, nu}, std::pair{&m.Q, ni}}) {
+    const uint64_t bytes = r.pod<uint64_t>();
+    const size_t row_bytes = size_t(h.dim) * precision_bytes(h.precision);
+    if (rows > r.left() / row_bytes) r.fail("model file is truncated");
+    if (bytes != rows * row_bytes) r.fail("model file is inconsistent (factor table size)");
+    const char* p = r.take(bytes);
+    *f = FactorMatrix(rows, h.dim, h.precision);
+    std::memcpy(f->raw(), p, bytes);
   }
-  if (m.users.size() != m.n_users() || m.items.size() != m.n_items())
-    throw DataError(where(path, 0, "model file has repeated ids"));
+  m.seen.offsets = r.array<uint64_t>(nu + 1, "the seen-item offsets");
+  const uint64_t n_seen = m.seen.offsets.back();
+  if (n_seen > r.left() / sizeof(uint32_t)) r.fail("model file is inconsistent (seen items: the last offset is out of range)");
+  m.seen.items = r.array<uint32_t>(n_seen, "the seen items");
+  check_seen(m.seen, ni, r);
+  if (r.left() != 0) r.fail("model file is inconsistent (bytes after the last table)");
   return m;
 }
 

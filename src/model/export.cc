@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include "common/atomic_file.h"
+#include "common/json_io.h"
 #include "mfrec/error.h"
 
 namespace fs = std::filesystem;
@@ -18,11 +20,9 @@ namespace {
 
 static_assert(std::endian::native == std::endian::little, "the .npy writer assumes a little-endian machine");
 
+// Through the atomic writer: a full disk leaves the previous file, never a truncated .npy.
 void write_file(const std::string& path, const std::string& head, const char* data, size_t bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(head.data(), std::streamsize(head.size()));
-  if (bytes) out.write(data, std::streamsize(bytes));
-  if (!out.flush()) throw DataError(where(path, 0, "cannot write"));
+  write_file_atomically(path, {head, std::string_view(data, bytes)});
 }
 
 std::string shape_text(const std::vector<size_t>& shape) {
@@ -125,7 +125,7 @@ std::vector<std::string> export_model(const Model& m, const std::string& dir) {
                                {"precision", precision_name(m.precision())},
                                {"meta", m.meta}};
   const std::string json_path = path("model.json");
-  write_file(json_path, info.dump(2) + "\n", nullptr, 0);
+  write_file(json_path, json_text(info, 2) + "\n", nullptr, 0);
   return written;
 }
 

@@ -1,15 +1,31 @@
 #pragma once
 // Writing JSON by hand on the hot paths (a recommendation list is a few string appends this way).
+// Strings come out as valid UTF-8 whatever the bytes (ids, titles, a query's %FF): each invalid byte
+// becomes U+FFFD, as nlohmann's dump with error_handler_t::replace does elsewhere.
 #include <iterator>
 #include <string_view>
 
 #include <fmt/format.h>
 
+#include "common/utf8.h"
+
 namespace mfrec::serve {
 
 inline void append_json_string(fmt::memory_buffer& out, std::string_view s) {
   out.push_back('"');
-  for (char c : s) {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(s.data());
+  for (size_t at = 0; at < s.size(); ++at) {
+    const char c = s[at];
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      const size_t n = utf8_sequence(bytes + at, s.size() - at);
+      if (n == 0) {
+        out.append(std::string_view(kReplacementChar));
+      } else {
+        out.append(s.substr(at, n));
+        at += n - 1;
+      }
+      continue;
+    }
     switch (c) {
       case '"': out.append(std::string_view("\\\"")); break;
       case '\\': out.append(std::string_view("\\\\")); break;

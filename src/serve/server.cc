@@ -11,8 +11,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_io.h"
 #include "mfrec/error.h"
 #include "mfrec/serve.h"
+#include "serve/connections.h"
 #include "serve/http_util.h"
 #include "serve/json_out.h"
 #include "serve/metrics.h"
@@ -28,19 +30,33 @@ using Clock = std::chrono::steady_clock;
 
 // httplib listens with a backlog of 5 (fixed when the library was built): a burst of new
 // connections overflows it and waits for the kernel's SYN retry, a second or more. Listening again
-// on the bound socket raises the backlog.
+// on the bound socket raises the backlog. The connections themselves are served by
+// serve::Connections (bounded times and counts), which hands each request to httplib's parser.
 struct HttpServer : httplib::Server {
   void raise_backlog(int backlog) const { ::listen(svr_sock_, backlog); }
+  int listener() const { return svr_sock_; }
+  bool handle(httplib::Stream& strm, bool close, bool& closed) { return process_request(strm, close, closed, nullptr); }
+  void close_listener() {
+    const socket_t sock = svr_sock_.exchange(INVALID_SOCKET);
+    if (sock != INVALID_SOCKET) ::close(sock);
+  }
 };
 
-thread_local Clock::time_point t_request_start{};  // set when routing begins, read by the logger
+thread_local Clock::time_point t_request_start{};
+
+// A JSON integer as decimal text: unsigned ones as unsigned (18446744073709551615 is not "-1").
+std::string integer_text(const nlohmann::json& v) {
+  return v.is_number_unsigned() ? std::to_string(v.get<uint64_t>()) : std::to_string(v.get<int64_t>());
+}  // set when routing begins, read by the logger
 
 }  // namespace
 
 void ServeOptions::validate() const {
   if (model_path.empty()) throw UsageError("--model is required");
   if (port < 0 || port > 65535) throw UsageError("--port must be between 0 and 65535");
-  if (threads < 1 || threads > 4096) throw UsageError("--threads must be between 1 and 4096");
+  // httplib 0.11 answers 500 on descriptors past FD_SETSIZE (1024): connections stay below it.
+  if (threads < 1 || threads > 1000) throw UsageError("--threads must be between 1 and 1000");
+  if (request_timeout_ms < 1 || idle_timeout_ms < 1) throw UsageError("--request_timeout_ms and --idle_timeout_ms must be at least 1");
   if (max_k < 1) throw UsageError("max_k must be at least 1");
 }
 
@@ -51,6 +67,7 @@ struct Server::State {
   std::mutex reload_mutex;
   std::atomic<uint64_t> reloads{0}, reload_failures{0};
   serve::Metrics metrics;
+  std::unique_ptr<serve::Connections> connections;
   std::thread thread;
   int port = -1;
 
@@ -61,8 +78,9 @@ struct Server::State {
   httplib::Server::Handler route(F f) {
     return [this, f](const Request& req, Response& res) {
       try {
+        const Query query = parse_query(req.target);  // strictly; httplib's req.params are not used
         const std::shared_ptr<const ServingModel> m = current.load();
-        f(req, res, *m);
+        f(req, query, res, *m);
       } catch (const HttpError& e) {
         send_error(res, e.status, e.what());
       } catch (const UsageError& e) {
@@ -98,17 +116,17 @@ struct Server::State {
     ++reloads;
     return next;
   }
-  void recommend(const Request& req, Response& res, const ServingModel& m);
-  void similar(const Request& req, Response& res, const ServingModel& m);
-  void predict(const Request& req, Response& res, const ServingModel& m);
-  void foldin(const Request& req, Response& res, const ServingModel& m);
-  void items(const Request& req, Response& res, const ServingModel& m);
+  void recommend(const Request& req, const Query& q, Response& res, const ServingModel& m);
+  void similar(const Request& req, const Query& q, Response& res, const ServingModel& m);
+  void predict(const Request& req, const Query& q, Response& res, const ServingModel& m);
+  void foldin(const Request& req, const Query& q, Response& res, const ServingModel& m);
+  void items(const Request& req, const Query& q, Response& res, const ServingModel& m);
 };
 
-void Server::State::recommend(const Request& req, Response& res, const ServingModel& m) {
-  const std::string_view user = param(req, "user");
-  const size_t k = int_param(req, "k", 10, 1, o.max_k);
-  const bool include_seen = flag_param(req, "include_seen");
+void Server::State::recommend(const Request& req, const Query& q, Response& res, const ServingModel& m) {
+  const std::string_view user = param(q, "user");
+  const size_t k = int_param(q, "k", 10, 1, o.max_k);
+  const bool include_seen = flag_param(q, "include_seen");
   const uint32_t u = find_id(m.model().users, user, "user");
   const auto top = m.rec->top_k(u, k, include_seen);
   fmt::memory_buffer b;
@@ -119,13 +137,13 @@ void Server::State::recommend(const Request& req, Response& res, const ServingMo
   send_json(res, b);
 }
 
-void Server::State::similar(const Request& req, Response& res, const ServingModel& m) {
-  const bool by_item = req.has_param("item"), by_user = req.has_param("user");
+void Server::State::similar(const Request& req, const Query& q, Response& res, const ServingModel& m) {
+  const bool by_item = q.count("item") > 0, by_user = q.count("user") > 0;
   if (by_item == by_user) throw HttpError(400, "give exactly one of 'item' and 'user'");
-  const size_t k = int_param(req, "k", 10, 1, o.max_k);
-  const uint32_t min_count = uint32_t(int_param(req, "min_count", kDefaultMinCount, 0, UINT32_MAX));
+  const size_t k = int_param(q, "k", 10, 1, o.max_k);
+  const uint32_t min_count = uint32_t(int_param(q, "min_count", kDefaultMinCount, 0, UINT32_MAX));
   fmt::memory_buffer b;
-  const std::string_view id = param(req, by_item ? "item" : "user");
+  const std::string_view id = param(q, by_item ? "item" : "user");
   fmt::format_to(std::back_inserter(b), "{{\"{}\":", by_item ? "item" : "user");
   serve::append_json_string(b, id);
   fmt::format_to(std::back_inserter(b), ",\"k\":{},\"model_version\":{}", k, m.version);
@@ -149,8 +167,8 @@ void Server::State::similar(const Request& req, Response& res, const ServingMode
   send_json(res, b);
 }
 
-void Server::State::predict(const Request& req, Response& res, const ServingModel& m) {
-  const std::string_view user = param(req, "user"), item = param(req, "item");
+void Server::State::predict(const Request& req, const Query& q, Response& res, const ServingModel& m) {
+  const std::string_view user = param(q, "user"), item = param(q, "item");
   const uint32_t u = m.model().users.find(user).value_or(Model::npos);
   const uint32_t i = m.model().items.find(item).value_or(Model::npos);
   // Unknown ids are not an error here: the prediction falls back as Model::predict_any documents.
@@ -167,20 +185,20 @@ void Server::State::predict(const Request& req, Response& res, const ServingMode
   send_json(res, b);
 }
 
-void Server::State::foldin(const Request& req, Response& res, const ServingModel& m) {
+void Server::State::foldin(const Request& req, const Query& q, Response& res, const ServingModel& m) {
   if (req.body.size() > o.max_body) throw HttpError(413, fmt::format("the body is larger than {} bytes", o.max_body));
   nlohmann::json body;
   try {
-    body = nlohmann::json::parse(req.body);
-  } catch (const nlohmann::json::exception&) {
-    throw HttpError(400, "the body is not valid JSON");
+    body = parse_json(req.body);
+  } catch (const JsonError& e) {
+    throw HttpError(400, std::string("the body: ") + e.what());
   }
   if (!body.is_object() || !body.contains("ratings") || !body["ratings"].is_array())
     throw HttpError(400, "expected {\"ratings\":[{\"item\":\"ID\",\"rating\":5},...]}");
-  size_t k = int_param(req, "k", 10, 1, o.max_k);
+  size_t k = int_param(q, "k", 10, 1, o.max_k);
   if (body.contains("k")) {
     if (!body["k"].is_number_integer()) throw HttpError(400, "'k' must be an integer");
-    k = bounded(std::to_string(body["k"].get<long long>()), "k", 1, o.max_k);
+    k = bounded(integer_text(body["k"]), "k", 1, o.max_k);
   }
   const Model& model = m.model();
   std::vector<FoldInRating> ratings;
@@ -190,7 +208,7 @@ void Server::State::foldin(const Request& req, Response& res, const ServingModel
     const auto& item = r["item"];
     std::string id;
     if (item.is_string()) id = item.get<std::string>();
-    else if (item.is_number_integer()) id = std::to_string(item.get<long long>());
+    else if (item.is_number_integer()) id = integer_text(item);
     else throw HttpError(400, "'item' must be a string or an integer");
     const float rating = r["rating"].get<float>();
     if (!(rating >= model.rating_min && rating <= model.rating_max))
@@ -208,16 +226,16 @@ void Server::State::foldin(const Request& req, Response& res, const ServingModel
   send_json(res, b);
 }
 
-void Server::State::items(const Request& req, Response& res, const ServingModel& m) {
-  auto it = req.params.find("q");
-  const std::string q = it == req.params.end() ? "" : it->second;
-  if (q.size() > 200) throw HttpError(422, "'q' is longer than 200 characters");
-  const size_t limit = int_param(req, "limit", 20, 1, std::min<size_t>(o.max_k, 100));
-  const auto found = m.search(q, limit);
+void Server::State::items(const Request& req, const Query& q, Response& res, const ServingModel& m) {
+  auto it = q.find("q");
+  const std::string text = it == q.end() ? "" : it->second;
+  if (text.size() > 200) throw HttpError(422, "'q' is longer than 200 characters");
+  const size_t limit = int_param(q, "limit", 20, 1, std::min<size_t>(o.max_k, 100));
+  const auto found = m.search(text, limit);
   const auto& pop = m.rec->popularity();
   fmt::memory_buffer b;
   b.append(std::string_view("{\"q\":"));
-  serve::append_json_string(b, q);
+  serve::append_json_string(b, text);
   fmt::format_to(std::back_inserter(b), ",\"model_version\":{},\"items\":[", m.version);
   for (size_t r = 0; r < found.size(); ++r) {
     if (r) b.push_back(',');
@@ -228,17 +246,17 @@ void Server::State::items(const Request& req, Response& res, const ServingModel&
 }
 
 void Server::State::routes() {
-  http.Get("/v1/recommend", route([this](auto& q, auto& r, auto& m) { recommend(q, r, m); }));
-  http.Get("/v1/similar", route([this](auto& q, auto& r, auto& m) { similar(q, r, m); }));
-  http.Get("/v1/predict", route([this](auto& q, auto& r, auto& m) { predict(q, r, m); }));
-  http.Post("/v1/foldin", route([this](auto& q, auto& r, auto& m) { foldin(q, r, m); }));
-  http.Get("/v1/items", route([this](auto& q, auto& r, auto& m) { items(q, r, m); }));
-  http.Get("/healthz", route([](const Request&, Response& res, const ServingModel& m) {
+  http.Get("/v1/recommend", route([this](auto& req, auto& q, auto& r, auto& m) { recommend(req, q, r, m); }));
+  http.Get("/v1/similar", route([this](auto& req, auto& q, auto& r, auto& m) { similar(req, q, r, m); }));
+  http.Get("/v1/predict", route([this](auto& req, auto& q, auto& r, auto& m) { predict(req, q, r, m); }));
+  http.Post("/v1/foldin", route([this](auto& req, auto& q, auto& r, auto& m) { foldin(req, q, r, m); }));
+  http.Get("/v1/items", route([this](auto& req, auto& q, auto& r, auto& m) { items(req, q, r, m); }));
+  http.Get("/healthz", route([](const Request&, const Query&, Response& res, const ServingModel& m) {
     res.set_content(fmt::format("{{\"status\":\"ok\",\"model_version\":{},\"users\":{},\"items\":{},\"dim\":{}}}\n",
                                 m.version, m.model().n_users(), m.model().n_items(), m.model().dim),
                     "application/json");
   }));
-  http.Get("/metrics", route([this](const Request&, Response& res, const ServingModel& m) {
+  http.Get("/metrics", route([this](const Request&, const Query&, Response& res, const ServingModel& m) {
     const serve::ModelGauges g{m.version, reloads.load(), reload_failures.load(), m.model().n_users(),
                                m.model().n_items(), m.loaded_unix_seconds};
     res.set_content(metrics.render(g), "text/plain; version=0.0.4; charset=utf-8");
@@ -259,8 +277,18 @@ void Server::State::routes() {
     res.set_content(page.data(), page.size(), "text/html; charset=utf-8");
   });
 
-  http.set_pre_routing_handler([](const Request&, Response&) {
+  // Before httplib reads a body: a Content-Length it would misread (-5 as 2^64 - 5, an overflow) or
+  // a POST with none (which it would read until the client hangs up) is answered at once, and the
+  // connection closes after the answer, since the unread body is not a next request.
+  http.set_pre_routing_handler([this](const Request& req, Response& res) {
     t_request_start = Clock::now();
+    try {
+      check_framing(req, o.max_body);
+    } catch (const HttpError& e) {
+      send_error(res, e.status, e.what());
+      serve::Connections::close_after_response();
+      return httplib::Server::HandlerResponse::Handled;
+    }
     return httplib::Server::HandlerResponse::Unhandled;
   });
   http.set_logger([this](const Request& req, const Response& res) {
@@ -271,14 +299,19 @@ void Server::State::routes() {
     metrics.record(serve::route_of(req.path), res.status, seconds);
   });
   // Every error httplib produces itself (no such route, a body over the limit, a malformed request
-  // line) gets the same JSON shape as ours; a known path with the wrong method is a 405.
-  http.set_error_handler([](const Request& req, Response& res) {
+  // line or body, a request that did not arrive in time) gets the same JSON shape as ours; a known
+  // path with the wrong method is a 405. After a malformed request the connection closes.
+  http.set_error_handler([this](const Request& req, Response& res) {
     if (!res.body.empty()) return;
     if (res.status == 404 && serve::route_of(req.path) != serve::Route::other)
       return send_error(res, 405, fmt::format("{} is not allowed on {}", req.method, req.path));
-    if (res.status == 413) return send_error(res, 413, "the request body is too large");
-    if (res.status == 400 && req.method == "POST" && !req.has_header("Content-Length"))
-      return send_error(res, 400, "a POST needs a Content-Length header (with curl: -d '' or --data-binary @file)");
+    if (res.status != 404) serve::Connections::close_after_response();
+    if (serve::Connections::request_timed_out())
+      return send_error(res, 408, fmt::format("the request did not arrive within {} ms", o.request_timeout_ms));
+    if (res.status == 413) return send_error(res, 413, fmt::format("the request body is larger than {} bytes", o.max_body));
+    if (res.status == 414) return send_error(res, 414, "the request line is longer than 8192 bytes");
+    if (res.status == 400 && req.has_header("Transfer-Encoding"))
+      return send_error(res, 400, "the chunked request body is malformed");
     send_error(res, res.status, res.status == 404 ? fmt::format("no route {}", req.path) : reason(res.status));
   });
   http.set_exception_handler([](const Request&, Response& res, std::exception_ptr) {
@@ -290,8 +323,6 @@ Server::Server(ServeOptions options) : state_(std::make_unique<State>(std::move(
   State& s = *state_;
   s.o.validate();
   s.current.store(ServingModel::load(s.o.model_path, 1));
-  const unsigned threads = s.o.threads;
-  s.http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   s.http.set_payload_max_length(s.o.max_body);
   s.http.set_tcp_nodelay(true);
   // httplib's default also sets SO_REUSEPORT, which lets a second server bind the same port and
@@ -300,12 +331,16 @@ Server::Server(ServeOptions options) : state_(std::make_unique<State>(std::move(
     const int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
-  // Each worker serves one connection at a time: a connection closes after 1000 requests so that
-  // connections beyond --threads get their turn instead of starving.
+  // What the Keep-Alive header announces; serve::Connections enforces it.
   s.http.set_keep_alive_max_count(1000);
-  s.http.set_keep_alive_timeout(5);
-  s.http.set_read_timeout(5);
-  s.http.set_write_timeout(5);
+  s.http.set_keep_alive_timeout(std::max(1, s.o.idle_timeout_ms / 1000));
+  serve::ConnectionLimits limits;
+  limits.max_connections = s.o.threads;
+  limits.request_timeout_ms = s.o.request_timeout_ms;
+  limits.idle_timeout_ms = s.o.idle_timeout_ms;
+  limits.max_requests = 1000;
+  s.connections = std::make_unique<serve::Connections>(
+      limits, [&s](httplib::Stream& strm, bool close, bool& closed) { return s.http.handle(strm, close, closed); });
   s.routes();
 }
 
@@ -318,15 +353,16 @@ void Server::start() {
                                    : s.http.bind_to_port(s.o.host, s.o.port) && (s.port = s.o.port) > 0;
   if (!bound) throw UsageError(fmt::format("cannot listen on {}:{} (in use, or not an address of this machine)", s.o.host, s.o.port));
   s.http.raise_backlog(SOMAXCONN);
-  s.thread = std::thread([&s] { s.http.listen_after_bind(); });
-  while (!s.http.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  // Connections that arrive before the loop runs wait in the backlog.
+  s.thread = std::thread([&s] { s.connections->run(s.http.listener()); });
 }
 
 void Server::stop() {
   State& s = *state_;
   if (!s.thread.joinable()) return;
-  s.http.stop();
+  s.connections->stop();
   s.thread.join();
+  s.http.close_listener();
 }
 
 int Server::port() const { return state_->port; }

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <numeric>
 
+#include <fmt/format.h>
+
 #include "common/random.h"
 #include "mfrec/error.h"
 
@@ -148,6 +150,9 @@ Rows assign(const Ratings& all, const SplitOptions& o) {
       if (o.folds < 2) throw UsageError("--folds must be at least 2");
       if (o.fold < 0 || o.fold >= o.folds)
         throw UsageError("--split kfold needs --fold between 0 and " + std::to_string(o.folds - 1));
+      // Each fold's test part must hold a rating (else its RMSE is NaN and the mean with it).
+      if (size_t(o.folds) > all.size())
+        throw UsageError(fmt::format("--folds {} is more than the {} ratings: at most {} folds", o.folds, all.size(), all.size()));
       std::vector<uint32_t> order(all.size());
       std::iota(order.begin(), order.end(), 0u);
       Random(o.seed).shuffle(order);

@@ -24,9 +24,12 @@
 // (epoch_prep.h).
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <future>
+
+#include <fmt/format.h>
 
 #include "common/huge_pages.h"
 #include "mfrec/error.h"
@@ -64,19 +67,26 @@ class AdamEngine final : public Engine {
   AdamEngine(Model& model, const Ratings& train, const TrainOptions& o)
       : Engine(model), o_(o), n_(train.size()), slices_(dimension_slices(o.thread_count(), model.dim)),
         kp_(model.dim / slices_) {
+    // Memory follows the batch size (gradient tables, slots): a batch beyond the data is one batch
+    // of all of it, the same training, so it is capped there instead of allocated.
+    if (o_.batch_size > std::max<size_t>(n_, 1)) {
+      fmt::print(stderr, "mfrec: note: --batch_size {} is more than the {} training ratings: using {} (one batch an epoch)\n",
+                 o_.batch_size, n_, std::max<size_t>(n_, 1));
+      o_.batch_size = uint32_t(std::max<size_t>(n_, 1));
+    }
     if (auto levels = rating_levels(train, model.n_items())) levels_ = std::move(*levels);
     const size_t sample_bytes = packed() ? sizeof(PackedSample) : sizeof(Sample);
     const size_t w_bytes = size_t(kp_) * precision_bytes(model.precision());
     moments_at_ = (w_bytes + 3) / 4 * 4;
     stride_ = round_up(moments_at_ + 2 * sizeof(float) * kp_);
     const size_t users = model.n_users(), items = model.n_items();
-    if (!BatchSlots::fits(o.batch_size, users, items))
+    if (!BatchSlots::fits(o_.batch_size, users, items))
       throw UsageError("adam: a --batch_size over 65536 needs at most 65536 users and 65536 items (this data has " +
                        std::to_string(users) + " users and " + std::to_string(items) + " items)");
     items_at_ = round_up(users * stride_);
     biases_at_ = round_up(items_at_ + items * stride_);
     slice_bytes_ = round_up(biases_at_ + (users + items) * sizeof(BiasState));
-    per_slice_ = round_up(o.batch_size * sizeof(float)) / sizeof(float);
+    per_slice_ = round_up(o_.batch_size * sizeof(float)) / sizeof(float);
     dots_at_ = slices_ * slice_bytes_;
     samples_at_[0] = dots_at_ + 2 * slices_ * per_slice_ * sizeof(float);
     samples_at_[1] = round_up(samples_at_[0] + n_ * sample_bytes);
@@ -86,17 +96,17 @@ class AdamEngine final : public Engine {
     if (packed()) pack_samples(train, levels_, samples<PackedSample>(0));
     else pack_samples(train, model, samples<Sample>(0));
     for (uint32_t t = 0; t < slices_; ++t) {
-      grads_.emplace_back(o.batch_size, kp_);
-      grads_.emplace_back(o.batch_size, kp_);
+      grads_.emplace_back(o_.batch_size, kp_);
+      grads_.emplace_back(o_.batch_size, kp_);
     }
     if (packed())
-      prep_packed_ = std::make_unique<EpochPrep<PackedSample>>(slices_, users, items, o.batch_size);
+      prep_packed_ = std::make_unique<EpochPrep<PackedSample>>(slices_, users, items, o_.batch_size);
     else
-      prep_ = std::make_unique<EpochPrep<Sample>>(slices_, users, items, o.batch_size);
+      prep_ = std::make_unique<EpochPrep<Sample>>(slices_, users, items, o_.batch_size);
     shuffle_ahead_ = slices_ == 1 && omp_get_num_procs() > 1;
     // Made ahead, the next epoch's slots are assigned while this epoch's are read.
     for (int copies = shuffle_ahead_ || slices_ > 1 ? 2 : 1; copies > 0; --copies)
-      slots_.emplace_back(n_, o.batch_size);
+      slots_.emplace_back(n_, o_.batch_size);
   }
 
   double run_epoch(uint32_t epoch) override {

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cmath>
 
+#include <fmt/format.h>
+
 #include "common/random.h"
 #include "mfrec/engines.h"
 #include "mfrec/error.h"
@@ -76,6 +78,8 @@ std::vector<Trial> autotune(const Dataset& data, const Split& split, const Train
                             const std::function<void(const Trial&, size_t)>& on_trial) {
   if (!(t.budget_seconds > 0)) throw UsageError("--budget must be positive");
   if (t.optimizers.empty()) throw UsageError("no optimizer to tune");
+  if (t.max_dim < kDims[0])
+    throw UsageError(fmt::format("--max_dim {} is below the smallest dim tune tries ({})", t.max_dim, kDims[0]));
   if (split.val.size() == 0) throw UsageError("tuning needs a validation part (--val_ratio > 0)");
   for (const auto& name : t.optimizers) {
     TrainOptions probe = base;

@@ -26,6 +26,8 @@
 #include <numeric>
 #include <type_traits>
 
+#include <fmt/format.h>
+
 #include "common/random.h"
 #include "mfrec/error.h"
 #include "model/kernels.h"
@@ -65,6 +67,8 @@ struct Step {
 
 // Squared errors add up in float over runs of kRun updates, in double across runs.
 constexpr uint64_t kRun = 1024;
+// The largest grid side --blocks may ask for: the scheduler scans side^2 blocks at each hand-out.
+constexpr size_t kMaxGridSide = 1024;
 
 // The scalar part of an update: the error, the AdaGrad rates, the biases and the accumulators.
 // Callers pass `Ctx` by value so that the compiler keeps it in registers.
@@ -312,6 +316,12 @@ class SgdEngine final : public Engine {
     const std::vector<Sample> samples = pack_samples(train, model);
     if (schedule_ == SgdSchedule::blocks) {
       const size_t row_bytes = size_t(o.dim) * precision_bytes(model.precision());
+      // The grid holds side^2 blocks and gives each block at least one row of each side: an explicit
+      // --blocks is checked against the data before anything is sized by it.
+      const size_t most = std::min<size_t>({kMaxGridSide, model.n_users(), model.n_items()});
+      if (o.blocks > most)
+        throw UsageError(fmt::format("sgd: --blocks {} is more than this data allows (at most {}: the smaller of the "
+                                     "{} users, the {} items and {})", o.blocks, most, model.n_users(), model.n_items(), kMaxGridSide));
       const uint32_t side = o.blocks ? o.blocks : auto_grid_side(uint32_t(threads_), model.n_users(), model.n_items(), row_bytes);
       grid_ = make_grid(samples, model.n_users(), model.n_items(), side, o.seed);
       scheduler_ = std::make_unique<BlockScheduler>(grid_.side);
