@@ -1,14 +1,15 @@
 // Bayesian personalized ranking (Rendle, Freudenthaler, Gantner, Schmidt-Thieme 2009): for sampled
 // triples (u, i, j) of a user, an item the user chose and one the user did not, SGD on
 //   -log sigmoid(x_uij) + reg (|p_u|^2 + |q_i|^2 + |q_j|^2) / 2,   x_uij = p_u.(q_i - q_j),
-// with an epoch of as many triples as interactions. The positives are drawn uniformly among the
-// interactions; the negatives uniformly among the items (--sampling uniform) or in proportion to
-// their interaction counts (popularity), redrawn while the user has interacted with them. The last
-// column is an item bias: the user side's last column is held at 1 (so --dim counts it).
+// with an epoch of as many triples as interactions: the users in a random order, as many steps for
+// each as it has interactions, each on one of them drawn at random; the negatives uniformly among
+// the items (--sampling uniform) or in proportion to their interaction counts (popularity), redrawn
+// while the user has interacted with them. The last column is an item bias: the user side's last
+// column is held at 1 (so --dim counts it).
 //
-// Threads run Hogwild (Niu et al. 2011): each takes its share of the epoch's triples from a
-// generator of its own and updates the shared rows without locks; the block grid that sgd uses does
-// not apply, since a triple touches two item rows drawn independently.
+// Threads run Hogwild (Niu et al. 2011): they take users as they come and update the shared item
+// rows without locks; the block grid that sgd uses does not apply, since a triple touches two item
+// rows drawn independently.
 #include <omp.h>
 
 #include <algorithm>
@@ -29,11 +30,10 @@ class BprEngine final : public Engine {
   BprEngine(Model& model, const Ratings& train, const TrainOptions& o)
       : Engine(model), o_(o), threads_(int(o.thread_count())), k_(model.dim),
         by_user_(RatingRows::group(train, model.user_mean, model.n_users(), true)),
-        user_of_(train.size()), X_(model.n_users() * k_), Y_(model.n_items() * k_) {
+        X_(model.n_users() * k_), Y_(model.n_items() * k_) {
     for (size_t u = 0; u < model.n_users(); ++u) {
       model.P.read_row(u, &X_[u * k_]);
       std::sort(by_user_.other.begin() + ptrdiff_t(by_user_.offsets[u]), by_user_.other.begin() + ptrdiff_t(by_user_.offsets[u + 1]));
-      for (uint64_t at = by_user_.offsets[u]; at < by_user_.offsets[u + 1]; ++at) user_of_[at] = uint32_t(u);
       X_[u * k_ + k_ - 1] = 1.0f;
     }
     for (size_t i = 0; i < model.n_items(); ++i) {
@@ -47,31 +47,38 @@ class BprEngine final : public Engine {
     if (n == 0 || n_items < 2) return 0;
     const float lr = o_.lr, reg = o_.reg;
     const bool by_popularity = o_.sampling == "popularity";
+    // Users in a new random order each epoch; each user's interactions in a row, each with a
+    // negative of its own: the user's row and item list stay in cache across its steps.
+    std::vector<uint32_t> order(model_.n_users());
+    for (uint32_t u = 0; u < order.size(); ++u) order[u] = u;
+    Random(o_.seed * 0x9e3779b97f4a7c15ull + epoch).shuffle(order);
     double loss = 0;
-#pragma omp parallel num_threads(threads_) reduction(+ : loss)
+    size_t measured = 0;
+#pragma omp parallel num_threads(threads_) reduction(+ : loss, measured)
     {
-      const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-      Random rng((o_.seed * 0x9e3779b97f4a7c15ull) ^ (uint64_t(epoch) << 20) ^ uint64_t(t));
+      Random rng((o_.seed * 0x9e3779b97f4a7c15ull) ^ (uint64_t(epoch) << 20) ^ uint64_t(omp_get_thread_num()));
       std::vector<float> pu(k_);
-      const size_t samples = n / size_t(nt) + (size_t(t) < n % size_t(nt));
-      for (size_t s = 0; s < samples; ++s) {
-        const uint64_t at = rng.below(n);
-        const uint32_t u = user_of_[at], i = by_user_.other[at];
+#pragma omp for schedule(dynamic, 16)
+      for (size_t x = 0; x < order.size(); ++x) {
+        const uint32_t u = order[x];
         const uint32_t* seen = by_user_.other.data() + by_user_.offsets[u];
         const size_t n_seen = by_user_.count(u);
-        if (n_seen >= n_items) continue;  // the user chose every item: no negative exists
-        uint32_t j;
-        do {
-          j = by_popularity ? by_user_.other[rng.below(n)] : uint32_t(rng.below(n_items));
-        } while (std::binary_search(seen, seen + n_seen, j));
+        if (n_seen == 0 || n_seen >= n_items) continue;  // no positive, or no negative exists
         float* p = &X_[size_t(u) * k_];
-        const double x = bpr_step(p, &Y_[size_t(i) * k_], &Y_[size_t(j) * k_], k_, lr, reg, pu.data());
-        // -log sigmoid(x), computed stably.
-        loss += x > 0 ? std::log1p(std::exp(-x)) : -x + std::log1p(std::exp(x));
-        p[k_ - 1] = 1.0f;  // the bias column's user side stays 1
+        for (size_t a = 0; a < n_seen; ++a) {
+          const uint32_t i = seen[rng.below(n_seen)];
+          uint32_t j;
+          do {
+            j = by_popularity ? by_user_.other[rng.below(n)] : uint32_t(rng.below(n_items));
+          } while (std::binary_search(seen, seen + n_seen, j));
+          const double v = bpr_step(p, &Y_[size_t(i) * k_], &Y_[size_t(j) * k_], k_, lr, reg, pu.data());
+          p[k_ - 1] = 1.0f;  // the bias column's user side stays 1
+          // The loss, -log sigmoid(v), on one step in eight: a report, not worth two calls a step.
+          if ((a & 7) == 0) loss += v > 0 ? std::log1p(std::exp(-v)) : -v + std::log1p(std::exp(v)), ++measured;
+        }
       }
     }
-    return loss / double(n);
+    return measured ? loss / double(measured) : 0.0;
   }
 
   void sync() override {
@@ -94,7 +101,6 @@ class BprEngine final : public Engine {
   int threads_;
   uint32_t k_;
   RatingRows by_user_;
-  std::vector<uint32_t> user_of_;
   std::vector<float> X_, Y_;
 };
 

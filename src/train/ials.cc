@@ -136,6 +136,7 @@ class IalsEngine final : public Engine {
     {
       Vector x(k_), r(k_), p(k_), Ap(k_), b(k_);
       Matrix A(k_, k_);
+      Gathered g;
       Eigen::LLT<Matrix> llt(k_);
 #pragma omp for schedule(dynamic, 32)
       for (size_t row = 0; row < n_rows; ++row) {
@@ -146,7 +147,8 @@ class IalsEngine final : public Engine {
         for (uint64_t at = begin; at < end; ++at) sum_c += s.confidence[at];
         if (cg) {
           x = out.row(Eigen::Index(row)).transpose();
-          conjugate_gradient(s, begin, end, F, G, lam, x, r, p, Ap, b);
+          g.gather(s, begin, end, F, o_.unobserved_weight);
+          conjugate_gradient(g, G, lam, x, r, p, Ap, b, o_.cg_steps);
           objective += sum_c - double(x.dot(b)) - double(x.dot(r));
         } else {
           A = G;
@@ -168,37 +170,42 @@ class IalsEngine final : public Engine {
     return objective;
   }
 
-  // A v = G v + lam v + sum_obs (c - w0) (q.v) q, without forming A.
-  void apply(const Side& s, uint64_t begin, uint64_t end, const RowMatrix& F, const Matrix& G, float lam,
-             const Vector& v, Vector& out) const {
+  // One row's interactions: the other side's rows gathered into one matrix (so that each CG step is
+  // two matrix-vector products instead of a loop of dots and axpys), their confidences c and c - w0.
+  struct Gathered {
+    RowMatrix Fu;
+    Vector c, cw, t;
+    void gather(const Side& s, uint64_t begin, uint64_t end, const RowMatrix& F, float w0) {
+      const Eigen::Index n = Eigen::Index(end - begin);
+      Fu.resize(n, F.cols());
+      c.resize(n), cw.resize(n), t.resize(n);
+      for (Eigen::Index a = 0; a < n; ++a) {
+        Fu.row(a) = F.row(Eigen::Index(s.rows.other[begin + uint64_t(a)]));
+        c[a] = s.confidence[begin + uint64_t(a)];
+        cw[a] = c[a] - w0;
+      }
+    }
+  };
+
+  // A v = G v + lam v + Fu^T ((c - w0) o (Fu v)), without forming A.
+  static void apply(const Gathered& g, const Matrix& G, float lam, const Vector& v, Vector& out, Vector& t) {
     out.noalias() = G * v;
     out += lam * v;
-    float* o = out.data();
-    for (uint64_t at = begin; at < end; ++at) {
-      const float* q = F.row(Eigen::Index(s.rows.other[at])).data();
-      const float w = (s.confidence[at] - o_.unobserved_weight) * kernels::dot(q, v.data(), k_);
-#pragma omp simd
-      for (uint32_t c = 0; c < k_; ++c) o[c] += w * q[c];
-    }
+    t.noalias() = g.Fu * v;
+    t.array() *= g.cw.array();
+    out.noalias() += g.Fu.transpose() * t;
   }
 
-  // Leaves the residual b - A x in r and b = sum_obs c q in b.
-  void conjugate_gradient(const Side& s, uint64_t begin, uint64_t end, const RowMatrix& F, const Matrix& G, float lam,
-                          Vector& x, Vector& r, Vector& p, Vector& Ap, Vector& b) const {
-    apply(s, begin, end, F, G, lam, x, Ap);
-    b.setZero();
-    float* bp = b.data();
-    for (uint64_t at = begin; at < end; ++at) {
-      const float* q = F.row(Eigen::Index(s.rows.other[at])).data();
-      const float c = s.confidence[at];
-#pragma omp simd
-      for (uint32_t d = 0; d < k_; ++d) bp[d] += c * q[d];
-    }
+  // Leaves the residual b - A x in r and b = Fu^T c in b.
+  static void conjugate_gradient(Gathered& g, const Matrix& G, float lam, Vector& x, Vector& r, Vector& p, Vector& Ap,
+                                 Vector& b, uint32_t steps) {
+    b.noalias() = g.Fu.transpose() * g.c;
+    apply(g, G, lam, x, Ap, g.t);
     r = b - Ap;
     p = r;
     float rs_old = r.squaredNorm();
-    for (uint32_t step = 0; step < o_.cg_steps && rs_old > 1e-20f; ++step) {
-      apply(s, begin, end, F, G, lam, p, Ap);
+    for (uint32_t step = 0; step < steps && rs_old > 1e-20f; ++step) {
+      apply(g, G, lam, p, Ap, g.t);
       const float pAp = p.dot(Ap);
       if (!(pAp > 0)) break;
       const float a = rs_old / pAp;
