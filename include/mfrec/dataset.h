@@ -68,8 +68,13 @@ struct Dataset {
   ReadReport report;
   float rating_min = 1, rating_max = 5;  // the range the ratings use (predictions are clipped to it)
   double load_seconds = 0;
+  uint64_t fingerprint = 0;  // of the ratings as read (see data_fingerprint): which data a model saw
 };
 Dataset load_dataset(const ReadOptions& options);
+// A 64-bit hash of the ratings and their external ids: the same file (same ratings in the same
+// order, or the same --train/--test files) gives the same value, any other data another.
+uint64_t data_fingerprint(const Ratings& ratings, const IdMap& users, const IdMap& items, uint64_t seed = 0);
+
 // The ratings >= min_rating (file order kept); throws DataError naming `source` when none is left.
 Ratings keep_at_least(const Ratings& ratings, float min_rating, const std::string& source);
 

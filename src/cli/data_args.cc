@@ -97,6 +97,7 @@ void DataArgs::load(Dataset& d, Split& s) {
   auto [lo, hi] = std::minmax_element(train.value.begin(), train.value.end());
   d.rating_min = *lo;
   d.rating_max = *hi;
+  d.fingerprint = data_fingerprint(train, d.users, d.items, data_fingerprint(test, d.users, d.items));
   s = split_given(train, test, split_options);
   if (!keep_time) drop_timestamps(s);
   d.load_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -109,8 +110,24 @@ nlohmann::json DataArgs::describe() const {
   else if (o.kind == SplitKind::kfold) j["folds"] = o.folds, j["fold"] = o.fold + 1;
   else j["test_ratio"] = o.test_ratio;
   j["val_ratio"] = o.val_ratio;
+  j["val_split"] = val_split;
   j["seed"] = o.seed;
+  if (read.min_rating) j["min_rating"] = *read.min_rating;
   return j;
+}
+
+void DataArgs::from_description(const nlohmann::json& j) {
+  split = j.value("kind", split);
+  SplitOptions& o = split_options;
+  o.test_ratio = j.value("test_ratio", o.test_ratio);
+  o.val_ratio = j.value("val_ratio", o.val_ratio);
+  o.seed = j.value("seed", o.seed);
+  o.folds = j.value("folds", o.folds);
+  if (j.contains("fold")) o.fold = j["fold"].get<int>() - 1;
+  val_split = j.value("val_split", val_split);
+  train_file = j.value("train", train_file);
+  test_file = j.value("test", test_file);
+  if (j.contains("min_rating")) read.min_rating = j["min_rating"].get<float>();
 }
 
 std::string ensure_default_data(const std::string& dir) {

@@ -22,8 +22,10 @@ struct DataArgs {
   // Reads the data (for --split files, the two files into one id space) and splits it; the ratings
   // end up in the split alone (data.ratings is left empty).
   void load(Dataset& data, Split& split_out);
-  // The split as `mfrec info` shows it (folds counted from 1).
+  // The split as the checkpoint keeps it and `mfrec info` shows it (folds counted from 1), and back
+  // (eval re-makes the training split from it).
   nlohmann::json describe() const;
+  void from_description(const nlohmann::json& j);
 };
 
 // The embedded default: a generated MovieLens-1M-shaped set under `dir`, made once.

@@ -24,14 +24,31 @@ struct Args {
   std::optional<float> relevant_min;
 };
 
-void run(Args& a) {
+void run(Args& a, bool split_asked) {
   const auto shared = std::make_shared<const Model>(load_model(a.model));
   const Model& model = *shared;
-  // The split must be the one the model was trained with: same seed unless told otherwise.
-  a.data.split_options.seed = a.seed;
+  // By default the split the model was trained with, as its checkpoint says; another only when asked.
+  const nlohmann::json& meta_data = model.meta.contains("data") ? model.meta["data"] : nlohmann::json::object();
+  std::string split_note;
+  if (!split_asked && meta_data.contains("split") && meta_data["split"].is_object()) {
+    a.data.from_description(meta_data["split"]);
+    split_note = fmt::format("split: {} as at training (from the checkpoint)", a.data.split);
+  } else {
+    a.data.split_options.seed = a.seed;
+    split_note = fmt::format("split: {} as asked, which need not be the split the model was trained with: test "
+                             "ratings may overlap its training ratings", a.data.split);
+  }
   Dataset data;
   Split split;
   a.data.load(data, split);
+  if (meta_data.contains("fingerprint") && meta_data["fingerprint"].is_string()) {
+    const std::string now = fmt::format("{:016x}", data.fingerprint), then = meta_data["fingerprint"];
+    const std::string what = fmt::format("{} is not the data {} was trained on ({}: fingerprint {}, the model's {})",
+                                         data.source.ratings_file, a.model, meta_data.value("source", std::string("?")),
+                                         now, then);
+    if (now != then && !split_asked) throw DataError(what + "; evaluate it on the data it was trained on");
+    if (now != then) fmt::print(stderr, "mfrec: warning: {}: the figures below do not say how it does on unseen data\n", what);
+  }
   const Ratings test = to_model_ids(model, split.test, data.users, data.items);
   const bool rating = model.objective == Objective::rating;
   const ErrorMetrics m = rating ? evaluate(model, test) : ErrorMetrics{std::nan(""), std::nan(""), test.size(), 0};
@@ -48,7 +65,8 @@ void run(Args& a) {
   if (a.json) {
     fmt::print("{}\n", json_text(nlohmann::json{{"rmse", m.rmse}, {"mae", m.mae}, {"count", m.count}, {"cold", m.cold},
                                                 {"objective", objective_name(model.objective)},
-                                                {"split", a.data.split}, {"model", a.model}, {"ranking", rk.to_json()}}, 2));
+                                                {"split", a.data.split}, {"split_from_checkpoint", !split_asked},
+                                                {"model", a.model}, {"ranking", rk.to_json()}}, 2));
   } else {
     if (rating)
       fmt::print("test RMSE {:.4f}  MAE {:.4f}  over {} ({} cold: user or item not in training)\n", m.rmse,
@@ -70,6 +88,7 @@ void run(Args& a) {
                  "Recall@{} {:.4f}  MAP@{} {:.4f}  coverage {:.4f}\n",
                  k, count_of(rk.users, "user"), k, rk.hr, k, rk.ndcg, k, rk.precision, k, rk.recall, k, rk.map, rk.coverage);
     if (rk.skipped) fmt::print("  ({} not ranked: user or item unknown to the model)\n", count_of(rk.skipped, "test rating"));
+    fmt::print("{}\n", split_note);
   }
 }
 
@@ -87,7 +106,12 @@ void add_eval(CLI::App& app) {
   cmd->add_option("--negatives", args->ranking.negatives, "with --sampled: items drawn per test item")->capture_default_str();
   cmd->add_option("--relevant_min", args->relevant_min, "a test rating is relevant when >= this (default: every test rating)");
   cmd->add_option("--threads", args->ranking.threads, "threads for the ranking metrics (0: all cores)")->capture_default_str();
-  cmd->callback([args] { run(*args); });
+  cmd->callback([args, cmd] {
+    bool asked = false;
+    for (const char* o : {"--split", "--test_ratio", "--val_ratio", "--val_split", "--train", "--test", "--folds", "--fold", "--seed"})
+      asked |= cmd->count(o) > 0;
+    run(*args, asked);
+  });
 }
 
 }  // namespace mfrec::cli

@@ -42,6 +42,7 @@ nlohmann::json run(const Args& a) {
                "({}; not MovieLens)\n", data_args.read.path);
   }
   data_args.keep_time = o.recency > 0;
+  data_args.split_options.seed = o.seed;  // --seed seeds the split too (eval re-makes it from the checkpoint)
   Dataset data;
   Split split;
   data_args.load(data, split);
@@ -71,10 +72,13 @@ nlohmann::json run(const Args& a) {
   nlohmann::json history = nlohmann::json::array();
   auto on_epoch = [&](const EpochStats& s) {
     const std::string line =
-        ranking ? fmt::format("epoch {}/{} loss {:.4f} val_ndcg@10 {:.4f} time {:.3f}s samples/s {:.0f}", s.epoch, epochs,
-                              s.loss, s.val_ndcg, s.seconds, s.samples_per_second)
-                : fmt::format("epoch {}/{} loss {:.4f} train_rmse {:.4f} val_rmse {:.4f} time {:.3f}s samples/s {:.0f}",
-                              s.epoch, epochs, s.loss, s.train_rmse, s.val_rmse, s.seconds, s.samples_per_second);
+        ranking ? fmt::format("epoch {}/{} loss {:.4f}{} time {:.3f}s samples/s {:.0f}", s.epoch, epochs, s.loss,
+                              split.val.size() ? fmt::format(" val_ndcg@10 {:.4f}", s.val_ndcg) : "", s.seconds,
+                              s.samples_per_second)
+                : fmt::format("epoch {}/{} loss {:.4f} train_rmse {:.4f}{} time {:.3f}s samples/s {:.0f}", s.epoch,
+                              epochs, s.loss, s.train_rmse,
+                              split.val.size() ? fmt::format(" val_rmse {:.4f}", s.val_rmse) : "", s.seconds,
+                              s.samples_per_second);
     history.push_back({{"epoch", s.epoch}, {"loss", s.loss}, {"seconds", s.seconds},
                        {ranking ? "val_ndcg@10" : "val_rmse", ranking ? s.val_ndcg : s.val_rmse}});
     if (!ranking) history.back()["train_rmse"] = s.train_rmse;
@@ -114,11 +118,18 @@ nlohmann::json run(const Args& a) {
 
   log.print("best epoch {} of {}, cold test ratings {}\n", r.train.best_epoch, epochs_run, r.test.cold);
   log.print("Final Performance samples/sec : {:.0f}\n", sps);
-  if (ranking) log.print("Final Test NDCG@10 : {:.4f}\n", r.test_ranking.ndcg);
+  const bool tested = split.test.size() > 0;
+  if (!tested) log.print("Final Test RMSE : n/a (no test part)\n");
+  else if (ranking) log.print("Final Test NDCG@10 : {:.4f}\n", r.test_ranking.ndcg);
   else log.print("Final Test RMSE : {:.4f}\n", r.test.rmse);
   log.print("E2E Training Duration sec : {:.3f}\n", e2e);
   log.close();
-  if (ranking) {
+  if (!tested) {
+    fmt::print("no test part (--test_ratio 0): a final model on all the data{}, best epoch {}/{}\n",
+               split.val.size() ? fmt::format(", val {} {:.4f}", ranking ? "NDCG@10" : "RMSE",
+                                              ranking ? r.val_ranking.ndcg : r.val.rmse) : "",
+               r.train.best_epoch, epochs_run);
+  } else if (ranking) {
     const RankingMetrics& t = r.test_ranking;
     fmt::print("test {}@10 ({} users{}): HR {:.4f}  P {:.4f}  R {:.4f}  NDCG {:.4f}", protocol_name(t.protocol), t.users,
                t.protocol == RankingProtocol::sampled ? fmt::format(", vs {} sampled items", t.negatives) : "", t.hr,

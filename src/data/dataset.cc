@@ -14,6 +14,7 @@ Dataset load_dataset(const ReadOptions& options) {
   d.source = detect_source(options);
   d.ratings = read_ratings(d.source.ratings_file, d.source.layout, d.users, d.items, &d.report);
   if (options.min_rating) d.ratings = keep_at_least(d.ratings, *options.min_rating, d.source.ratings_file);
+  d.fingerprint = data_fingerprint(d.ratings, d.users, d.items);
   d.catalog = read_catalog(d.source.items_file, d.source.layout.name, d.items);
   // Predictions are clipped to the range the data actually uses (ml-1m: 1..5 though 0.5 is valid).
   auto [lo, hi] = std::minmax_element(d.ratings.value.begin(), d.ratings.value.end());
@@ -21,6 +22,31 @@ Dataset load_dataset(const ReadOptions& options) {
   d.rating_max = *hi;
   d.load_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return d;
+}
+
+namespace {
+
+uint64_t mix(uint64_t h, uint64_t v) {
+  h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+  return h * 0xff51afd7ed558ccdull;
+}
+
+uint64_t mix_bytes(uint64_t h, const void* p, size_t n) {
+  const auto* b = static_cast<const unsigned char*>(p);
+  for (size_t k = 0; k < n; ++k) h = (h ^ b[k]) * 0x100000001b3ull;
+  return mix(h, n);
+}
+
+}  // namespace
+
+uint64_t data_fingerprint(const Ratings& r, const IdMap& users, const IdMap& items, uint64_t seed) {
+  uint64_t h = mix(0xcbf29ce484222325ull, seed);
+  for (const IdMap* ids : {&users, &items})
+    for (const auto& name : ids->names()) h = mix_bytes(h, name.data(), name.size());
+  h = mix_bytes(h, r.user.data(), r.user.size() * sizeof(uint32_t));
+  h = mix_bytes(h, r.item.data(), r.item.size() * sizeof(uint32_t));
+  h = mix_bytes(h, r.value.data(), r.value.size() * sizeof(float));
+  return mix(h, r.size());
 }
 
 Ratings keep_at_least(const Ratings& r, float min_rating, const std::string& source) {

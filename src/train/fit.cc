@@ -6,6 +6,8 @@
 
 #include <cmath>
 
+#include <fmt/format.h>
+
 #include "mfrec/engines.h"
 #include "mfrec/error.h"
 #include "mfrec/recommend.h"
@@ -103,7 +105,8 @@ Model fit(const Dataset& data, const Split& split, const TrainOptions& o, FitRes
   m.meta["options"] = o.to_json();
   m.meta["epochs_done"] = epochs_before + result.train.history.size();
   m.meta["best_epoch"] = result.train.best_epoch;
-  m.meta["data"] = {{"source", data.source.ratings_file}, {"layout", data.source.layout.name}};
+  m.meta["data"] = {{"source", data.source.ratings_file}, {"layout", data.source.layout.name},
+                    {"fingerprint", fmt::format("{:016x}", data.fingerprint)}};
   if (m.objective == Objective::ranking) m.meta["test_ranking"] = result.test_ranking.to_json();
   else m.meta["test_rmse"] = result.test.rmse;
   return m;
