@@ -50,6 +50,11 @@ struct TrainOptions {
 
   float bias_reg() const { return reg_bias < 0 ? reg : reg_bias; }
   uint32_t thread_count() const;
+  // With `threads` automatic (0), the count to train on given the training part's size and the
+  // machine's load average: threads that wait for each other at every batch (Adam) are slower on a
+  // busy machine or a tiny data set than one thread, so those get one; `why` says which. Otherwise
+  // thread_count().
+  uint32_t threads_for(size_t n_train, double load_average, std::string* why = nullptr) const;
   void validate() const;  // throws UsageError
   nlohmann::json to_json() const;
 };

@@ -2,6 +2,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 
 #include <fmt/format.h>
 #include <fmt/os.h>
@@ -22,6 +23,13 @@ namespace fs = std::filesystem;
 namespace mfrec::cli {
 namespace {
 
+// The 1-minute load average (/proc/loadavg), 0 where it cannot be read.
+double load_average() {
+  std::ifstream in("/proc/loadavg");
+  double load = 0;
+  return in >> load ? load : 0.0;
+}
+
 struct Args {
   DataArgs data;
   TrainArgs train;
@@ -34,7 +42,7 @@ nlohmann::json run(const Args& a) {
   const auto t_start = std::chrono::steady_clock::now();
   const fs::path out = a.output.empty() ? fs::path("output") / std::to_string(a.device_id) : fs::path(a.output);
   fs::create_directories(out);
-  const TrainOptions o = a.train.resolve();
+  TrainOptions o = a.train.resolve();
   DataArgs data_args = a.data;
   if (data_args.read.path.empty() && data_args.train_file.empty()) {
     data_args.read.path = ensure_default_data((fs::path("output") / "synthetic-ml1m").string());
@@ -51,6 +59,11 @@ nlohmann::json run(const Args& a) {
              count_of(data.items.size(), "item"), count_of(data.report.duplicates, "duplicate"), data.load_seconds);
   fmt::print("split: {}, train {}, validation {}, test {}\n", data_args.split, split.train.size(),
              split.val.size(), split.test.size());
+  std::string why;
+  if (const uint32_t t = o.threads_for(split.train.size(), load_average(), &why); t != o.thread_count()) {
+    o.threads = t;
+    fmt::print("{}: training on {} thread (--threads N to choose)\n", why, t);
+  }
 
   std::unique_ptr<Model> previous;
   const fs::path model_path = out / "model.mfrec";
