@@ -14,6 +14,8 @@
 #include "common/json_io.h"
 #include "mfrec/mfrec.h"
 
+#include <cmath>
+
 namespace fs = std::filesystem;
 
 namespace mfrec::cli {
@@ -42,15 +44,27 @@ double parse_budget(const std::string& s) {
 
 nlohmann::json settings_json(const TrainOptions& o) {
   auto round6 = [](float v) { return std::stod(fmt::format("{:.6g}", v)); };
-  nlohmann::json j = {{"optimizer", o.optimizer}, {"dim", o.dim}, {"lr", round6(o.lr)}, {"reg", round6(o.reg)}, {"epochs", o.epochs}};
+  const EngineInfo& e = engine_info(o.optimizer);
+  nlohmann::json j = {{"optimizer", o.optimizer}, {"dim", o.dim}, {"reg", round6(o.reg)}, {"epochs", o.epochs}};
+  if (e.space.lr_lo != e.space.lr_hi) j["lr"] = round6(o.lr);
   if (o.optimizer == "adam") j["batch_size"] = o.batch_size;
-  if (o.optimizer == "mcmc") j["burn_in"] = o.burn_in, j["noise_precision"] = round6(o.noise_precision);
+  // The engine's own options, searched or not, so that train --config repeats the trial exactly.
+  const nlohmann::json all = o.to_json();
+  for (const std::string& name : e.options)
+    if (all.contains(name)) j[name] = all[name];
   return j;
 }
 
 std::string describe(const TrainOptions& o) {
   if (o.optimizer == "mcmc") return fmt::format("optimizer mcmc dim {} noise precision {:.4g}", o.dim, o.noise_precision);
-  return fmt::format("optimizer {} dim {} lr {:.4g} reg {:.4g}", o.optimizer, o.dim, o.lr, o.reg);
+  const TuneSpace& s = engine_info(o.optimizer).space;
+  return fmt::format("optimizer {} dim {}{} reg {:.4g}", o.optimizer, o.dim,
+                     s.lr_lo != s.lr_hi ? fmt::format(" lr {:.4g}", o.lr) : "", o.reg);
+}
+
+// A trial's validation figure: RMSE, or NDCG@10 for ranking engines (kept negated, lower is better).
+std::string val_figure(const Trial& t) {
+  return std::isnan(t.val_ndcg) ? fmt::format("val RMSE {:.4f}", t.val_rmse) : fmt::format("val NDCG@10 {:.4f}", t.val_ndcg);
 }
 
 void run(Args& a) {
@@ -77,8 +91,8 @@ void run(Args& a) {
   std::ofstream log(fs::path(a.output) / "tune.log");
   size_t n = 0;
   auto print = [&](const Trial& t, const std::string& mark) {
-    const std::string line = fmt::format("trial {:3}: {} epochs {:3} -> val RMSE {:.4f} ({:.1f} s){}", ++n,
-                                         describe(t.options), t.options.epochs, t.val_rmse, t.seconds, mark);
+    const std::string line = fmt::format("trial {:3}: {} epochs {:3} -> {} ({:.1f} s){}", ++n, describe(t.options),
+                                         t.options.epochs, val_figure(t), t.seconds, mark);
     fmt::print("{}\n", line);
     std::fflush(stdout);
     log << line << "\n";
@@ -95,9 +109,11 @@ void run(Args& a) {
   save_model(model, (fs::path(a.output) / "model.mfrec").string());
   nlohmann::json best_json = settings_json(b.options);
   write_file_atomically((fs::path(a.output) / "best.json").string(), json_text(best_json, 2) + "\n");
-  fmt::print("best of {} trials: {} epochs {} (val RMSE {:.4f})\n", trials.size(), describe(b.options), b.options.epochs, b.val_rmse);
-  fmt::print("test RMSE {:.4f}  MAE {:.4f}  with the best settings; wrote {}/best.json (use: mfrec train --config {}/best.json)\n",
-             r.test.rmse, r.test.mae, a.output, a.output);
+  fmt::print("best of {} trials: {} epochs {} ({})\n", trials.size(), describe(b.options), b.options.epochs, val_figure(b));
+  const std::string test = std::isnan(b.val_ndcg) ? fmt::format("test RMSE {:.4f}  MAE {:.4f}", r.test.rmse, r.test.mae)
+                                                   : fmt::format("test NDCG@10 {:.4f}  HR@10 {:.4f}", r.test_ranking.ndcg, r.test_ranking.hr);
+  fmt::print("{}  with the best settings; wrote {}/best.json (use: mfrec train --config {}/best.json)\n", test, a.output,
+             a.output);
 }
 
 }  // namespace

@@ -35,8 +35,10 @@ TrainOptions random_trial(const TrainOptions& base, const TuneOptions& t, Random
   const size_t n_dims =
       size_t(std::upper_bound(std::begin(kDims), std::end(kDims), max_dim_of(t, o.optimizer)) - std::begin(kDims));
   o.dim = kDims[rng.below(std::max<size_t>(n_dims, 1))];
-  o.lr = log_uniform(rng, s.lr_lo, s.lr_hi);
-  o.reg = log_uniform(rng, s.reg_lo, s.reg_hi);
+  // lo == hi: not searched (the draw is made all the same, so that the trials stay as they were).
+  const float lr = log_uniform(rng, s.lr_lo, s.lr_hi), reg = log_uniform(rng, s.reg_lo, s.reg_hi);
+  if (s.lr_lo != s.lr_hi) o.lr = lr;
+  if (s.reg_lo != s.reg_hi) o.reg = reg;
   o.reg_bias = -1;
   o.epochs = s.max_epochs;
   o.patience = t.patience;
@@ -55,8 +57,9 @@ TrainOptions perturb(const Trial& best, const TuneOptions& t, Random& rng, doubl
     const double f = std::exp((rng.uniform() * 2 - 1) * scale * 1.5);
     return std::clamp(float(v * f), lo * 0.5f, hi * 2.0f);
   };
-  o.lr = jitter(o.lr, s.lr_lo, s.lr_hi);
-  o.reg = jitter(o.reg, s.reg_lo, s.reg_hi);
+  const float lr = jitter(o.lr, s.lr_lo, s.lr_hi), reg = jitter(o.reg, s.reg_lo, s.reg_hi);
+  if (s.lr_lo != s.lr_hi) o.lr = lr;  // as above
+  if (s.reg_lo != s.reg_hi) o.reg = reg;
   if (rng.uniform() < 0.4 * scale + 0.1) {
     auto at = std::find(std::begin(kDims), std::end(kDims), o.dim);
     const int step = rng.below(2) ? 1 : -1;
