@@ -133,6 +133,8 @@ constexpr const char* kScript = R"JS((async () => {
     item: li.dataset.item,
     title: li.querySelector(".title").textContent,
     genres: [...li.querySelectorAll(".genre")].map((g) => g.textContent),
+    score: li.querySelector(".score").textContent,
+    predicted: (li.querySelector(".predicted") || {}).textContent || null,
   }));
   // Movies similar to the first result, among those with at least 30 ratings.
   const first = results()[0];
@@ -143,25 +145,16 @@ constexpr const char* kScript = R"JS((async () => {
     item: li.dataset.item, text: li.querySelector(".score").textContent }));
   return JSON.stringify({ rated, recs, status: document.getElementById("status").textContent,
                           similarTo: first.dataset.item, similar,
-                          similarStatus: document.getElementById("similar-status").textContent });
+                          similarStatus: document.getElementById("similar-status").textContent,
+                          info: document.getElementById("model-info").textContent });
 })())JS";
 
-TEST(Page, RateThreeMoviesInChromiumAndSeeRecommendations) {
-  if (::access(kChromium, X_OK) != 0)
-    GTEST_SKIP() << "headless-browser test skipped: " << kChromium << " is not installed (apt-get install chromium)";
-  ServeOptions so;
-  so.model_path = test::small_model(0);
-  so.port = 0;
-  so.threads = 8;
-  Server server(so);
-  server.start();
-  const Model& m = server.recommender()->model();
-  const std::string word = common_title_word(m);
-  ASSERT_FALSE(word.empty());
-
-  Browser browser(test::scratch_dir("page") + "/profile");
-  ASSERT_TRUE(browser.started());
+// Loads the page from `server` in headless Chromium and runs kScript there (searching for `word`):
+// what it returns, or a failure.
+json drive_page(const Server& server, const std::string& word) {
   json result;
+  Browser browser(test::scratch_dir("page") + "/profile");
+  if (!browser.started()) throw std::runtime_error("chromium did not start");
   try {
     browser.call("Target.setDiscoverTargets", {{"discover", false}});
     const std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/";
@@ -183,10 +176,31 @@ TEST(Page, RateThreeMoviesInChromiumAndSeeRecommendations) {
                           session, 60);
     browser.call("Browser.close", json::object(), "", 10);
   } catch (const std::exception& e) {
-    FAIL() << "driving the browser failed: " << e.what();
+    throw std::runtime_error(std::string("driving the browser failed: ") + e.what());
   }
-  if (result.contains("exceptionDetails")) FAIL() << "the page script failed: " << result["exceptionDetails"].dump();
-  const json page = json::parse(result["result"]["value"].get<std::string>());
+  if (result.contains("exceptionDetails")) throw std::runtime_error("the page script failed: " + result["exceptionDetails"].dump());
+  return json::parse(result["result"]["value"].get<std::string>());
+}
+
+TEST(Page, RateThreeMoviesInChromiumAndSeeRecommendations) {
+  if (::access(kChromium, X_OK) != 0)
+    GTEST_SKIP() << "headless-browser test skipped: " << kChromium << " is not installed (apt-get install chromium)";
+  ServeOptions so;
+  so.model_path = test::small_model(0);
+  so.port = 0;
+  so.threads = 8;
+  Server server(so);
+  server.start();
+  const Model& m = server.recommender()->model();
+  const std::string word = common_title_word(m);
+  ASSERT_FALSE(word.empty());
+
+  json page;
+  try {
+    page = drive_page(server, word);
+  } catch (const std::exception& e) {
+    FAIL() << e.what();
+  }
 
   // The page shows the fold-in's top 10 for the three ratings, titles and genres included.
   std::vector<FoldInRating> ratings;
@@ -205,6 +219,11 @@ TEST(Page, RateThreeMoviesInChromiumAndSeeRecommendations) {
     EXPECT_EQ(rated.count(shown["item"]), 0u);
     EXPECT_EQ(shown["title"], m.catalog.titles[expected[r].index]);
     EXPECT_FALSE(shown["genres"].empty());
+    // A rating model's score is its predicted rating, shown clipped.
+    const std::string score = shown["score"];
+    ASSERT_EQ(score.rfind("predicted ", 0), 0u) << shown;
+    EXPECT_NEAR(std::stod(score.substr(10)), m.clip(expected[r].score), 0.006) << shown;
+    EXPECT_TRUE(shown["predicted"].is_null()) << shown;
   }
   EXPECT_NE(page["status"].get<std::string>().find("3 ratings"), std::string::npos);
 
@@ -219,6 +238,49 @@ TEST(Page, RateThreeMoviesInChromiumAndSeeRecommendations) {
     EXPECT_NE(page["similar"][r]["text"].get<std::string>().find(std::to_string(count) + " ratings"), std::string::npos);
   }
   EXPECT_NE(page["similarStatus"].get<std::string>().find("at least 30 ratings"), std::string::npos) << page.dump();
+  server.stop();
+}
+
+// A ranking model's scores are only an order: the page says "score 0.83", not "predicted"; with a
+// rating model beside it, each recommendation also shows that model's stars ("predicted 4.1").
+TEST(Page, ARankingModelShowsScoresAndTheRatingModelsStars) {
+  if (::access(kChromium, X_OK) != 0)
+    GTEST_SKIP() << "headless-browser test skipped: " << kChromium << " is not installed (apt-get install chromium)";
+  ServeOptions so;
+  so.model_path = test::small_ranking_model();
+  so.rating_model_path = test::small_model(0);
+  so.port = 0;
+  so.threads = 8;
+  Server server(so);
+  server.start();
+  const Model& m = server.recommender()->model();
+  const Model& rating = server.rating_recommender()->model();
+  const std::string word = common_title_word(m);
+  ASSERT_FALSE(word.empty());
+  json page;
+  try {
+    page = drive_page(server, word);
+  } catch (const std::exception& e) {
+    FAIL() << e.what();
+  }
+  std::vector<FoldInRating> ratings;
+  for (const auto& r : page["rated"]) ratings.push_back({*m.items.find(r["item"].get<std::string>()), r["rating"].get<float>()});
+  const auto rec = server.recommender();
+  const auto expected = rec->top_k(rec->fold_in(ratings), 10);
+  ASSERT_EQ(page["recs"].size(), expected.size()) << page.dump();
+  for (size_t r = 0; r < expected.size(); ++r) {
+    const json& shown = page["recs"][r];
+    EXPECT_EQ(shown["item"], m.items.external(expected[r].index));
+    const std::string score = shown["score"], predicted = shown["predicted"].is_string() ? shown["predicted"] : "";
+    ASSERT_EQ(score.rfind("score ", 0), 0u) << shown;
+    EXPECT_NEAR(std::stod(score.substr(6)), expected[r].score, 0.006) << shown;  // as it is, two decimals
+    ASSERT_EQ(predicted.rfind("predicted ", 0), 0u) << shown;
+    const double stars = std::stod(predicted.substr(10));
+    EXPECT_EQ(predicted.size(), std::string("predicted 4.1").size()) << shown;  // one decimal
+    EXPECT_GE(stars, rating.rating_min);
+    EXPECT_LE(stars, rating.rating_max);
+  }
+  EXPECT_NE(page["info"].get<std::string>().find("ranking model with a rating model"), std::string::npos) << page["info"];
   server.stop();
 }
 

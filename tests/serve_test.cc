@@ -94,6 +94,7 @@ TEST_F(ServeTest, EveryRouteAnswers) {
   ASSERT_EQ(j["items"].size(), 5u);
   EXPECT_EQ(j["user"], user);
   EXPECT_EQ(j["model_version"], 1);
+  EXPECT_EQ(j["objective"], "rating");  // scores are predicted ratings
   const auto top = server_->recommender()->top_k(0, 5);
   for (size_t r = 0; r < 5; ++r) {
     const json& x = j["items"][r];
@@ -101,6 +102,7 @@ TEST_F(ServeTest, EveryRouteAnswers) {
     EXPECT_EQ(x["title"], m.catalog.titles[top[r].index]);
     EXPECT_TRUE(x["genres"].is_array());
     EXPECT_NEAR(x["score"].get<double>(), m.clip(top[r].score), 1e-3);
+    EXPECT_FALSE(x.contains("predicted"));  // no rating model beside it
   }
   EXPECT_EQ(call("/v1/recommend?user=" + user, 200)["items"].size(), 10u);
   const json seen = call("/v1/recommend?user=" + user + "&k=1&include_seen=1", 200);
@@ -123,6 +125,7 @@ TEST_F(ServeTest, EveryRouteAnswers) {
   j = call("/v1/foldin", 200, R"({"ratings":[{"item":")" + item + R"(","rating":5},{"item":)" + m.items.external(1) +
                                   R"(,"rating":2}],"k":4})");
   EXPECT_EQ(j["rated"], 2);
+  EXPECT_EQ(j["objective"], "rating");
   ASSERT_EQ(j["items"].size(), 4u);
   for (const auto& x : j["items"]) EXPECT_NE(x["item"], item);  // rated items are not recommended back
   EXPECT_EQ(call("/v1/foldin", 200, R"({"ratings":[]})")["items"].size(), 10u);

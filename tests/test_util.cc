@@ -76,6 +76,23 @@ std::string small_model(uint64_t seed) {
   return made[seed] = path;
 }
 
+std::string small_ranking_model() {
+  static const std::string path = [] {
+    const Dataset d = load_dataset({.path = small_synthetic()});
+    const Split s = make_split(d.ratings, {});
+    TrainOptions o;
+    o.optimizer = "ials";
+    o.dim = 8;
+    o.epochs = 3;
+    o.threads = 2;
+    FitResult r;
+    const std::string out = scratch_dir("ranking-model") + "/model.mfrec";
+    save_model(fit(d, s, o, r), out);
+    return out;
+  }();
+  return path;
+}
+
 const SplitData& small_random_split() {
   static const SplitData d = [] {
     SplitData x;

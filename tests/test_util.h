@@ -24,6 +24,10 @@ std::string small_synthetic(uint32_t users = 300, uint32_t items = 200, uint64_t
 // returns its path.
 std::string small_model(uint64_t seed = 0);
 
+// A ranking model (iALS, 8 factors, 3 sweeps) of small_synthetic(), saved once per process; returns
+// its path.
+std::string small_ranking_model();
+
 // small_synthetic() read and split at random 80/20 (seed 3), made once per process.
 struct SplitData {
   Dataset data;

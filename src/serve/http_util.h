@@ -5,6 +5,7 @@
 
 #include <charconv>
 #include <map>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -160,16 +161,23 @@ inline uint32_t find_id(const IdMap& ids, std::string_view id, const char* what)
   throw HttpError(404, fmt::format("unknown {} '{}'", what, id));
 }
 
-// "items":[{...,"score":4.1234},...] for a list of items ranked by predicted rating: the score
-// shown is clipped to the model's rating range (the order is the raw score's).
-inline void append_rated_items(fmt::memory_buffer& b, const ServingModel& m, const std::vector<Scored>& list) {
-  b.append(std::string_view(",\"items\":["));
+// ,"objective":"rating","items":[{...,"score":4.1234},...] for a list of items ranked by score. A
+// rating model's score is shown clipped to its rating range (the order is the raw score's), a ranking
+// model's as it is. `predicted` (the rating model's ratings, one per item; empty: none) adds
+// "predicted":4.1 to each item.
+inline void append_rated_items(fmt::memory_buffer& b, const ServingModel& m, const std::vector<Scored>& list,
+                               std::span<const float> predicted = {}) {
+  fmt::format_to(std::back_inserter(b), ",\"objective\":\"{}\",\"items\":[", objective_name(m.model().objective));
   for (size_t r = 0; r < list.size(); ++r) {
     if (r) b.push_back(',');
     b.push_back('{');
     b.append(m.item_json[list[r].index]);
     b.append(std::string_view(",\"score\":"));
     append_json_number(b, m.model().clip(list[r].score));
+    if (r < predicted.size()) {
+      b.append(std::string_view(",\"predicted\":"));
+      append_json_number(b, predicted[r]);
+    }
     b.push_back('}');
   }
   b.push_back(']');

@@ -196,7 +196,9 @@ function renderMine() {
   document.getElementById("mine-hint").hidden = ratings.size > 0;
 }
 
-function renderRecs(items) {
+// A ranking model's score is only an order ("score 0.83"); a rating model's is a predicted rating
+// ("predicted 4.12"). A rating model beside the lists' model adds its stars ("predicted 4.1").
+function renderRecs(items, objective) {
   const list = document.getElementById("recommendations");
   list.replaceChildren();
   items.forEach((item, n) => {
@@ -208,7 +210,10 @@ function renderRecs(items) {
     left.appendChild(describe(item));
     li.appendChild(left);
     li.appendChild(stars(item));
-    li.appendChild(el("span", "score", "predicted " + item.score.toFixed(2)));
+    const both = item.predicted !== undefined;
+    const label = objective === "ranking" || both ? "score " : "predicted ";
+    li.appendChild(el("span", "score", label + item.score.toFixed(2)));
+    if (both) li.appendChild(el("span", "score predicted", "predicted " + item.predicted.toFixed(1)));
     list.appendChild(li);
   });
 }
@@ -218,7 +223,7 @@ async function refreshRecs() {
   const status = document.getElementById("status");
   status.className = "";
   if (!ratings.size) {
-    renderRecs([]);
+    renderRecs([], "");
     status.textContent = "Recommendations appear here once you rate a movie.";
     return;
   }
@@ -227,7 +232,7 @@ async function refreshRecs() {
   try {
     const body = await api("/v1/foldin", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload) });
     if (seq !== recsSeq) return;
-    renderRecs(body.items);
+    renderRecs(body.items, body.objective);
     status.textContent = "From your " + body.rated + (body.rated === 1 ? " rating" : " ratings") + " (model version " + body.model_version + ").";
   } catch (e) {
     if (seq !== recsSeq) return;
@@ -256,7 +261,8 @@ document.getElementById("search").addEventListener("input", (ev) => {
 
 api("/healthz").then((h) => {
   document.getElementById("model-info").textContent =
-    h.users + " users, " + h.items + " items, " + h.dim + " factors (model version " + h.model_version + ")";
+    h.users + " users, " + h.items + " items, " + h.dim + " factors, " + h.objective + " model" +
+    (h.rating_model ? " with a rating model" : "") + " (model version " + h.model_version + ")";
 }).catch((e) => { document.getElementById("model-info").textContent = "model unavailable: " + e.message; });
 search("");
 renderMine();

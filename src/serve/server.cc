@@ -102,7 +102,7 @@ struct Server::State {
     std::thread loader([&] {
       ::setpriority(PRIO_PROCESS, ::gettid(), 10);
       try {
-        fresh = ServingModel::load(o.model_path, next);
+        fresh = ServingModel::load(o.model_path, o.rating_model_path, next);
       } catch (...) {
         failure = std::current_exception();
       }
@@ -133,7 +133,7 @@ void Server::State::recommend(const Request& req, const Query& q, Response& res,
   b.append(std::string_view("{\"user\":"));
   serve::append_json_string(b, user);
   fmt::format_to(std::back_inserter(b), ",\"k\":{},\"model_version\":{}", k, m.version);
-  append_rated_items(b, m, top);
+  append_rated_items(b, m, top, m.predicted(user, top));
   send_json(res, b);
 }
 
@@ -169,8 +169,9 @@ void Server::State::similar(const Request& req, const Query& q, Response& res, c
 
 void Server::State::predict(const Request& req, const Query& q, Response& res, const ServingModel& m) {
   const std::string_view user = param(q, "user"), item = param(q, "item");
-  const uint32_t u = m.model().users.find(user).value_or(Model::npos);
-  const uint32_t i = m.model().items.find(item).value_or(Model::npos);
+  const Model& model = m.predicting_model();  // the rating model when there is one
+  const uint32_t u = model.users.find(user).value_or(Model::npos);
+  const uint32_t i = model.items.find(item).value_or(Model::npos);
   // Unknown ids are not an error here: the prediction falls back as Model::predict_any documents.
   const char* fallback = u == Model::npos ? (i == Model::npos ? "\"unknown user and item\"" : "\"unknown user\"")
                                           : (i == Model::npos ? "\"unknown item\"" : "false");
@@ -180,8 +181,9 @@ void Server::State::predict(const Request& req, const Query& q, Response& res, c
   b.append(std::string_view(",\"item\":"));
   serve::append_json_string(b, item);
   b.append(std::string_view(",\"rating\":"));
-  serve::append_json_number(b, m.model().predict_any(u, i));
-  fmt::format_to(std::back_inserter(b), ",\"fallback\":{},\"model_version\":{}", fallback, m.version);
+  serve::append_json_number(b, model.predict_any(u, i));
+  fmt::format_to(std::back_inserter(b), ",\"fallback\":{},\"objective\":\"{}\",\"model_version\":{}", fallback,
+                 objective_name(model.objective), m.version);
   send_json(res, b);
 }
 
@@ -222,7 +224,8 @@ void Server::State::foldin(const Request& req, const Query& q, Response& res, co
   serve::append_json_number(b, user.mean);
   b.append(std::string_view(",\"bias\":"));
   serve::append_json_number(b, user.bias);
-  append_rated_items(b, m, m.rec->top_k(user, k));
+  const auto top = m.rec->top_k(user, k);
+  append_rated_items(b, m, top, m.predicted(ratings, top));
   send_json(res, b);
 }
 
@@ -252,8 +255,10 @@ void Server::State::routes() {
   http.Post("/v1/foldin", route([this](auto& req, auto& q, auto& r, auto& m) { foldin(req, q, r, m); }));
   http.Get("/v1/items", route([this](auto& req, auto& q, auto& r, auto& m) { items(req, q, r, m); }));
   http.Get("/healthz", route([](const Request&, const Query&, Response& res, const ServingModel& m) {
-    res.set_content(fmt::format("{{\"status\":\"ok\",\"model_version\":{},\"users\":{},\"items\":{},\"dim\":{}}}\n",
-                                m.version, m.model().n_users(), m.model().n_items(), m.model().dim),
+    res.set_content(fmt::format("{{\"status\":\"ok\",\"model_version\":{},\"users\":{},\"items\":{},\"dim\":{},"
+                                "\"objective\":\"{}\",\"rating_model\":{}}}\n",
+                                m.version, m.model().n_users(), m.model().n_items(), m.model().dim,
+                                objective_name(m.model().objective), m.rating ? "true" : "false"),
                     "application/json");
   }));
   http.Get("/metrics", route([this](const Request&, const Query&, Response& res, const ServingModel& m) {
@@ -322,7 +327,7 @@ void Server::State::routes() {
 Server::Server(ServeOptions options) : state_(std::make_unique<State>(std::move(options))) {
   State& s = *state_;
   s.o.validate();
-  s.current.store(ServingModel::load(s.o.model_path, 1));
+  s.current.store(ServingModel::load(s.o.model_path, s.o.rating_model_path, 1));
   s.http.set_payload_max_length(s.o.max_body);
   s.http.set_tcp_nodelay(true);
   // httplib's default also sets SO_REUSEPORT, which lets a second server bind the same port and
@@ -372,5 +377,7 @@ uint64_t Server::reload() { return state_->reload(); }
 uint64_t Server::model_version() const { return state_->current.load()->version; }
 
 std::shared_ptr<const Recommender> Server::recommender() const { return state_->current.load()->rec; }
+
+std::shared_ptr<const Recommender> Server::rating_recommender() const { return state_->current.load()->rating; }
 
 }  // namespace mfrec

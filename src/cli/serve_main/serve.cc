@@ -25,9 +25,11 @@ void run(const ServeOptions& o) {
   if (o.host != "127.0.0.1" && o.host != "localhost" && o.host != "::1")
     fmt::print(stderr, "mfrec serve: warning: listening on {}, not loopback: anyone who can reach it can use it\n", o.host);
   const auto& m = server.recommender()->model();
-  fmt::print("mfrec serve: listening on http://{}:{}/ ({} users, {} items, model {}, {} threads); "
-             "POST /v1/reload or SIGHUP reloads the model\n",
-             o.host, server.port(), m.n_users(), m.n_items(), o.model_path, o.threads);
+  const std::string rating = o.rating_model_path.empty() ? "" : ", rating model " + o.rating_model_path;
+  fmt::print("mfrec serve: listening on http://{}:{}/ ({} users, {} items, {} model {}{}, {} threads); "
+             "POST /v1/reload or SIGHUP reloads the model{}\n",
+             o.host, server.port(), m.n_users(), m.n_items(), objective_name(m.objective), o.model_path, rating,
+             o.threads, rating.empty() ? "" : "s");
   std::fflush(stdout);
   for (;;) {
     int sig = 0;
@@ -35,7 +37,8 @@ void run(const ServeOptions& o) {
     if (sig != SIGHUP) break;
     try {
       const uint64_t version = server.reload();
-      fmt::print("mfrec serve: reloaded {} (model version {})\n", o.model_path, version);
+      fmt::print("mfrec serve: reloaded {}{} (model version {})\n", o.model_path,
+                 o.rating_model_path.empty() ? "" : " and " + o.rating_model_path, version);
     } catch (const std::exception& e) {
       fmt::print(stderr, "mfrec serve: reload failed, the previous model keeps serving: {}\n", e.what());
     }
@@ -50,7 +53,10 @@ void run(const ServeOptions& o) {
 void add_serve(CLI::App& app) {
   auto* cmd = app.add_subcommand("serve", "serve the model over HTTP/JSON, with a web page at /");
   auto o = std::make_shared<ServeOptions>();
-  cmd->add_option("--model", o->model_path, "model file (model.mfrec)")->required();
+  cmd->add_option("--model", o->model_path, "model file (model.mfrec): the lists come from it")->required();
+  cmd->add_option("--rating_model", o->rating_model_path,
+                  "a model trained for ratings, beside a ranking --model: each listed item also gets its "
+                  "predicted rating, and /v1/predict answers from it");
   cmd->add_option("--port", o->port, "TCP port (0: any free port, printed at start)")->capture_default_str();
   cmd->add_option("--host", o->host, "address to bind (loopback unless told otherwise)")->capture_default_str();
   cmd->add_option("--threads", o->threads, "connections served at once, a thread each (at most 1000); at the limit the longest-idle connection is closed to make room, or the new one gets 503")->capture_default_str();
