@@ -40,16 +40,6 @@ std::string command_names(CLI::App& app) {
   return names;
 }
 
-// Every spelling of every option of `cmd`: "--dim", "-k", ...
-std::vector<std::string> option_names(const CLI::App& cmd) {
-  std::vector<std::string> out;
-  for (const CLI::Option* o : cmd.get_options()) {
-    for (const auto& n : o->get_lnames()) out.push_back("--" + n);
-    for (const auto& n : o->get_snames()) out.push_back("-" + n);
-  }
-  return out;
-}
-
 // `--config FILE` is read before parsing (config.cc); this puts it in each command's --help.
 void document_config(CLI::App& app) {
   for (CLI::App* c : commands(app)) {

@@ -35,16 +35,6 @@ std::string read_config(const std::string& file) {
   return text;
 }
 
-// Every spelling of every option of `cmd`: "--dim", "-k", ...
-std::vector<std::string> option_names(const CLI::App& cmd) {
-  std::vector<std::string> out;
-  for (const CLI::Option* o : cmd.get_options()) {
-    for (const auto& n : o->get_lnames()) out.push_back("--" + n);
-    for (const auto& n : o->get_snames()) out.push_back("-" + n);
-  }
-  return out;
-}
-
 const char* json_kind(const nlohmann::json& v) {
   if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
   if (v.is_number()) return "a number";
@@ -80,6 +70,16 @@ std::vector<std::string> option_words(const std::string& file, const CLI::App* c
 }
 
 }  // namespace
+
+// Every spelling of every option of `cmd`: "--dim", "-k", ...
+std::vector<std::string> option_names(const CLI::App& cmd) {
+  std::vector<std::string> out;
+  for (const CLI::Option* o : cmd.get_options()) {
+    for (const auto& n : o->get_lnames()) out.push_back("--" + n);
+    for (const auto& n : o->get_snames()) out.push_back("-" + n);
+  }
+  return out;
+}
 
 ExpandedArgs expand_config(const CLI::App& app, int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);

@@ -16,6 +16,9 @@ class ConfigError : public UsageError {
   using UsageError::UsageError;
 };
 
+// Every spelling of every option of `cmd`: "--dim", "-k", ...
+std::vector<std::string> option_names(const CLI::App& cmd);
+
 // An option that came from a config file, so that an error about it can name the file and the key.
 struct ConfigEntry {
   std::string arg;  // as inserted, e.g. "--dim=64"

@@ -86,8 +86,6 @@ class BprEngine final : public Engine {
     for (size_t i = 0; i < model_.n_items(); ++i) model_.Q.write_row(i, &Y_[i * k_]);
   }
 
-  double rmse(const Ratings&) override { return std::nan(""); }
-
   // A new user: the iALS closed form on the item rows, a least-squares projection (BPR has none).
   FoldInPrior prior(const TrainOptions& o) const override {
     FoldInPrior p;

@@ -69,8 +69,6 @@ class EaseEngine final : public Engine {
     return 0;
   }
 
-  double rmse(const Ratings&) override { return std::nan(""); }
-
   FoldInPrior prior(const TrainOptions&) const override {
     FoldInPrior p;
     p.kind = FoldInPrior::Kind::items;

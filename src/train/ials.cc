@@ -109,8 +109,6 @@ class IalsEngine final : public Engine {
     for (Eigen::Index i = 0; i < Y_.rows(); ++i) model_.Q.write_row(size_t(i), Y_.row(i).data());
   }
 
-  double rmse(const Ratings&) override { return std::nan(""); }
-
   FoldInPrior prior(const TrainOptions& o) const override {
     FoldInPrior p;
     p.kind = FoldInPrior::Kind::implicit;

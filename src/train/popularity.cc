@@ -25,8 +25,6 @@ class PopularityEngine final : public Engine {
     return 0;
   }
 
-  double rmse(const Ratings&) override { return std::nan(""); }
-
   FoldInPrior prior(const TrainOptions&) const override {
     FoldInPrior p;
     p.kind = FoldInPrior::Kind::mean_user;
