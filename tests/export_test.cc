@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "mfrec/export.h"
+#include "model/export_io.h"
 #include "test_util.h"
 
 namespace mfrec {

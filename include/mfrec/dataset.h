@@ -78,6 +78,4 @@ uint64_t data_fingerprint(const Ratings& ratings, const IdMap& users, const IdMa
 // The ratings >= min_rating (file order kept); throws DataError naming `source` when none is left.
 Ratings keep_at_least(const Ratings& ratings, float min_rating, const std::string& source);
 
-std::string latin1_to_utf8(std::string_view s);
-
 }  // namespace mfrec

@@ -16,7 +16,4 @@ class UsageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// "file:line: what" -- the form every data error takes.
-std::string where(const std::string& file, size_t line, const std::string& what);
-
 }  // namespace mfrec

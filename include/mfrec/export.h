@@ -23,10 +23,5 @@ std::vector<std::string> export_model(const Model& model, const std::string& dir
 
 // One .npy file of float32 values with the given shape (1 or 2 dimensions), C order.
 void write_npy(const std::string& path, const float* data, const std::vector<size_t>& shape);
-// Reads a float32 .npy file written as above (for tests and round trips); throws DataError.
-std::vector<float> read_npy(const std::string& path, std::vector<size_t>* shape = nullptr);
-
-// A CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180).
-std::string csv_field(const std::string& s);
 
 }  // namespace mfrec

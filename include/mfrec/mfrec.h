@@ -1,15 +1,23 @@
 #pragma once
-// The whole public API.
+// The whole public API: every header of include/mfrec/. Link mfrec::mfrec; mfrec::Server
+// (mfrec/serve.h) is in mfrec::serve.
 #include "mfrec/autotune.h"
 #include "mfrec/checkpoint.h"
 #include "mfrec/dataset.h"
 #include "mfrec/engines.h"
 #include "mfrec/error.h"
+#include "mfrec/export.h"
+#include "mfrec/factors.h"
 #include "mfrec/fit.h"
+#include "mfrec/id_map.h"
 #include "mfrec/metrics.h"
 #include "mfrec/model.h"
+#include "mfrec/precision.h"
 #include "mfrec/ranking.h"
+#include "mfrec/ratings.h"
 #include "mfrec/recommend.h"
+#include "mfrec/search.h"
+#include "mfrec/serve.h"
 #include "mfrec/split.h"
 #include "mfrec/synth.h"
 #include "mfrec/train.h"

@@ -31,7 +31,6 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <string_view>
 
 #include "mfrec/recommend.h"
 
@@ -77,8 +76,5 @@ class Server {
   struct State;
   std::unique_ptr<State> state_;
 };
-
-// The self-contained web page served at `/`.
-std::string_view page_html();
 
 }  // namespace mfrec

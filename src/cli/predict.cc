@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/plural.h"
 #include "common/atomic_file.h"
+#include "common/where.h"
 #include "data/mapped_file.h"
 #include "mfrec/checkpoint.h"
 #include "mfrec/error.h"

@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "common/where.h"
 #include "mfrec/error.h"
 
 namespace mfrec {

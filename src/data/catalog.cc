@@ -3,6 +3,7 @@
 
 #include <memory>
 
+#include "common/where.h"
 #include "data/compressed.h"
 #include "data/mapped_file.h"
 #include "mfrec/dataset.h"
@@ -47,8 +48,7 @@ std::vector<std::string> split_csv(std::string_view line) {
   return out;
 }
 
-}  // namespace
-
+// ml-1m and ml-100k titles are Latin-1.
 std::string latin1_to_utf8(std::string_view s) {
   std::string out;
   out.reserve(s.size());
@@ -62,6 +62,8 @@ std::string latin1_to_utf8(std::string_view s) {
   }
   return out;
 }
+
+}  // namespace
 
 Catalog read_catalog(const std::string& file, const std::string& layout, const IdMap& items) {
   Catalog cat;

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "common/where.h"
 #include "mfrec/error.h"
 
 namespace fs = std::filesystem;

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "common/where.h"
 #include "mfrec/dataset.h"
 #include "mfrec/error.h"
 

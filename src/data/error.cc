@@ -1,4 +1,4 @@
-#include "mfrec/error.h"
+#include "common/where.h"
 
 #include <fmt/format.h>
 

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/where.h"
 #include "mfrec/error.h"
 
 namespace mfrec {

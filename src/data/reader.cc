@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "common/where.h"
 #include "data/compressed.h"
 #include "data/timestamp.h"
 #include "mfrec/dataset.h"

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "common/where.h"
 #include "data/compressed.h"
 #include "mfrec/dataset.h"
 #include "mfrec/error.h"

@@ -10,6 +10,7 @@
 
 #include "common/atomic_file.h"
 #include "common/random.h"
+#include "common/where.h"
 #include "mfrec/error.h"
 
 namespace mfrec {

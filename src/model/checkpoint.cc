@@ -11,6 +11,7 @@
 
 #include "common/atomic_file.h"
 #include "common/json_io.h"
+#include "common/where.h"
 #include "data/mapped_file.h"
 #include "model/checkpoint_format.h"
 #include "mfrec/error.h"

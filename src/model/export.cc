@@ -11,6 +11,8 @@
 
 #include "common/atomic_file.h"
 #include "common/json_io.h"
+#include "model/export_io.h"
+#include "common/where.h"
 #include "mfrec/error.h"
 
 namespace fs = std::filesystem;

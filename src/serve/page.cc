@@ -1,7 +1,7 @@
 // The web page served at `/`: one self-contained HTML file (no build step, no outside resources).
 // Search movies by title, rate a few, and see recommendations for those ratings (fold-in) update;
 // ask for the movies similar to one (among those with at least a chosen number of ratings).
-#include "mfrec/serve.h"
+#include "serve/page.h"
 
 namespace mfrec {
 namespace {

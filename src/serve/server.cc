@@ -18,6 +18,7 @@
 #include "serve/http_util.h"
 #include "serve/json_out.h"
 #include "serve/metrics.h"
+#include "serve/page.h"
 #include "serve/serving_model.h"
 
 namespace mfrec {
