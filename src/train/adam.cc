@@ -388,7 +388,7 @@ class AdamEngine final : public Engine {
     if (bias && model_.kind == ModelKind::biased) update_biases(bias, grad, lr_t);
   }
 
-  // The biases of the touched rows, gathered so that the arithmetic vectorises (4% of an epoch).
+  // The biases of the touched rows, gathered so that the arithmetic vectorises.
   void update_biases(BiasState* bias, BatchGrad& grad, float lr_t) const {
     const size_t n = grad.touched;
     float *b = grad.bias_columns.data(), *m = b + n, *v = m + n;

@@ -40,8 +40,7 @@ inline Rating unpack(const PackedSample& x, const float* levels, const float* us
 
 // One thread's gradients for one batch, per touched row, in the slots BatchSlots gave the rows. Zero
 // outside a batch: add() only accumulates. On cache lines of its own, as every thread's per-batch state
-// is: when it held a count written at every rating, a neighbour's line bouncing between cores cost 40%
-// of an epoch.
+// is: a line written at every rating and shared with a neighbour would bounce between cores.
 struct alignas(64) BatchGrad {
   std::vector<uint32_t> rows;       // slot -> row, for the first `touched` slots
   std::vector<float> g;             // slot x dim factor gradient
@@ -50,7 +49,7 @@ struct alignas(64) BatchGrad {
   size_t touched = 0;
   BatchGrad(size_t batch, uint32_t dim) : rows(batch), g(batch * dim), gb(batch), bias_columns(3 * batch) {}
   // Adds g * x to the gradient in slot `at` (and g to its bias), the slot of `row`. Inlined by force:
-  // the call costs 10% of an epoch where g++ declines.
+  // g++ may decline, and then the call at every rating costs a noticeable part of an epoch.
   [[gnu::always_inline]] void add(uint32_t at, uint32_t row, uint32_t dim, float g, const float* x) {
     rows[at] = row;
     float* out = this->g.data() + size_t(at) * dim;

@@ -14,7 +14,8 @@ namespace mfrec {
 namespace {
 
 const uint32_t kDims[] = {8, 16, 32, 64, 128, 256, 512};
-// mcmc's one knob besides dim: the precision of the rating noise (1.5 measured best on MovieLens).
+// mcmc's one knob besides dim: the precision of the rating noise (MovieLens' best lies in this
+// range, BENCHMARKS.md).
 constexpr float kNoiseLo = 1.0f, kNoiseHi = 3.0f;
 constexpr uint32_t kMcmcBurnIn = 30;
 

@@ -11,13 +11,13 @@
 namespace mfrec {
 
 // Row -> slot for the batch being assigned; one per thread that assigns, on cache lines of its own
-// (threads that shared one took 12% longer over a whole epoch).
+// (so that no line written while assigning bounces between cores).
 class alignas(64) SlotTable {
  public:
   // For `rows` rows and batches of up to `batch` ratings.
   SlotTable(size_t rows, size_t batch) : slot_(rows, -1), touched_(std::min(rows, batch) + 1) {}
   // The row's slot in this batch, a new one on its first touch. Without a branch: whether a row is
-  // new is a coin toss the predictor loses (half the time of assigning a batch's slots).
+  // new is a coin toss the predictor loses, and its misses would take much of assigning the slots.
   uint32_t claim(uint32_t row) {
     const int32_t at = slot_[row];
     const uint32_t fresh = uint32_t(at >> 31);  // all ones on a first touch (at is -1), else zero

@@ -38,9 +38,9 @@ void cut(const std::vector<uint64_t>& counts, uint32_t side, Random& rng, std::v
 uint32_t auto_grid_side(uint32_t threads, size_t n_users, size_t n_items, size_t row_bytes) {
   // FPSG needs at least 2 * threads + 1 blocks per side so that a finishing thread always finds a
   // free block; 8 at least evens out the end of an epoch. Beyond that, the rows a block touches
-  // ((users + items) / side rows) should stay within half a core's L2 (taken as 1 MiB: 512 KiB):
-  // measured on ML-1M-shaped data at k = 32 (1.25 MB of factors), more blocks than that only add
-  // scheduling and cold starts. The scheduler scans side^2 blocks per hand-out: at most 64 a side.
+  // ((users + items) / side rows) should stay within half a core's L2 (taken as 1 MiB: 512 KiB);
+  // more blocks than that only add scheduling and cold starts. The scheduler scans side^2 blocks
+  // per hand-out: at most 64 a side.
   const size_t by_cache = ((n_users + n_items) * row_bytes + (512u << 10) - 1) / (512u << 10);
   const size_t side = std::min<size_t>(64, std::max<size_t>({2 * size_t(threads) + 1, 8, by_cache}));
   return uint32_t(std::max<size_t>(1, std::min<size_t>({side, n_users, n_items})));

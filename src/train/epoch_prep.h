@@ -1,10 +1,9 @@
 #pragma once
 // Making an epoch's order (shuffle.h) and gradient slots (batch_slots.h) as a list of small tasks that
 // threads take in turn whenever they would otherwise wait. The Adam engine's threads wait for each
-// other at every batch: taking the next epoch's tasks then fills time they spent waiting (the recipe
-// on two threads: 1.09 -> 1.02 s, against making the order at the start of each epoch). Every task
-// is a function of the seed and of its index, so the order and the slots do not depend on which
-// thread took which task.
+// other at every batch: the next epoch's tasks fill that time, instead of delaying the epoch's start
+// (BENCHMARKS.md). Every task is a function of the seed and of its index, so the order and the slots
+// do not depend on which thread took which task.
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
@@ -19,11 +18,9 @@
 
 namespace mfrec {
 
-// A spinning thread's pause; after many in a row (about 50 us), the rest of its time slice instead:
-// on a busy machine the thread it waits for may need the core. With a busy loop on one of two cores,
-// two threads trained the recipe in 3.1-3.3 s this way, 3.8-4.5 s yielding after 16 times as many
-// pauses, 12.6-13.1 s after an eighth as many, and 15-19 s with OpenMP's barrier (1.4 s on one
-// thread); on an idle machine all the same.
+// A spinning thread's pause; after many in a row, the rest of its time slice instead: on a busy
+// machine the thread it waits for may need the core. This count did best with a core busy (against
+// yielding sooner or later, or OpenMP's barrier), and the same when idle (BENCHMARKS.md).
 inline void wait_a_moment(uint32_t& spins) {
   if (++spins < (1u << 10)) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -49,8 +46,8 @@ class EpochPrep {
   // thread, with no task of an earlier start still running.
   void begin(std::span<const S> in, S* out, uint64_t seed, BatchSlots& slots) {
     out_ = out, slots_ = &slots;
-    // The shuffle's passes in at most 8 cuts (tens of microseconds each on MovieLens-sized data:
-    // finer cuts measured slower, their data colder), and the slots one batch a task.
+    // The shuffle's passes in at most 8 cuts (finer cuts are slower, their data colder), and the
+    // slots one batch a task.
     const size_t cuts = std::clamp<size_t>(in.size() / 4096, 1, 8);
     shuffle_.begin(in, out, seed, cuts);
     const size_t tasks[kSteps] = {cuts, 1, cuts, std::min(cuts, shuffle_.buckets()), slots.batches()};

@@ -84,8 +84,8 @@ Model fit(const Dataset& data, const Split& split, const TrainOptions& o, FitRes
     epochs_before = resume->meta.value("epochs_done", uint64_t(0));
   }
 #ifdef __GLIBC__
-  // Reading and splitting the data freed several MB in the middle of the heap, which glibc keeps
-  // resident; hand them back before the engine allocates its tables (8 MB of peak memory on ml-1m).
+  // Reading and splitting the data freed memory in the middle of the heap, which glibc keeps
+  // resident; hand it back before the engine allocates its tables, for a lower peak (BENCHMARKS.md).
   malloc_trim(0);
 #endif
   const RankingOptions protocol = ranking_protocol(split.kind, o.seed);

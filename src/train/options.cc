@@ -23,8 +23,8 @@ uint32_t TrainOptions::threads_for(size_t n_train, double load_average, std::str
   const uint32_t n = thread_count();
   if (threads || n < 2 || device != "cpu" || engine_info(optimizer).max_auto_threads == 0) return n;
   const int cores = std::max(1, omp_get_num_procs());
-  // A thread the OS takes away stalls the others at every batch (2.4x one thread's time with one of
-  // two cores busy); and a batch of a tiny set is over before two threads have met.
+  // A thread the OS takes away stalls the others at every batch (far slower than one thread with a
+  // core busy, BENCHMARKS.md); and a batch of a tiny set is over before two threads have met.
   constexpr size_t kTiny = 20000;
   if (load_average > double(cores) - 0.75) {
     if (why) *why = fmt::format("the machine is busy (load average {:.2f} on {} cores)", load_average, cores);

@@ -49,8 +49,8 @@ std::vector<EngineInfo>& table() {
     // whether one epoch is the whole solution.
     r.push_back({"adam", "the recipe: mini-batch Adam on the squared error (the default)", make_adam,
                  Objective::rating, mse, {}, nullptr, {2e-4f, 2e-2f, 1e-5f, 1e-2f, 100}, true, true,
-                 // Two threads split the dimensions and wait for each other at every batch: about 1.2x
-                 // one thread on an idle 2-core machine (BENCHMARKS.md); more were never measured.
+                 // Two threads split the dimensions and wait for each other at every batch: faster
+                 // than one on an idle 2-core machine (BENCHMARKS.md); more threads are untested.
                  2, false, std::nullopt});
     r.push_back({"sgd", "parallel SGD over a grid of rating blocks (FPSG/LIBMF), per-row AdaGrad", make_sgd,
                  Objective::rating, mse, {"schedule"}, check_sgd, {0.01f, 0.2f, 0.005f, 0.2f, 60}, true, true, 0,

@@ -27,7 +27,7 @@ inline std::vector<Sample> pack_samples(const Ratings& r, const Model& m) {
 }
 
 // A rating in 8 bytes: the item in 24 bits and the rating as one of at most 256 values (its level);
-// the user's mean is read from the model. Half a Sample: a shuffled epoch streams in half the time.
+// the user's mean is read from the model. Half a Sample: a shuffled epoch streams half the bytes.
 struct PackedSample {
   uint32_t user, item_level;
   uint32_t item() const { return item_level >> 8; }

@@ -165,9 +165,9 @@ double sgd_run(const Sample* s, const Sample* end, T* __restrict P, T* __restric
 #define MFREC_SGD_AVX2 1
 // The x86 version, for K = 8 V: each row lives in V 256-bit registers. 256 rather than 512 bits:
 // the loop is bound by the vector ports, and while 512-bit instructions are in flight Intel cores
-// issue vector work to two ports instead of three (the scalar part of an update counts there too).
-// Measured at k = 32 (fp32): 1.45x the 512-bit version with the rows in L1, 1.2x on ML-1M-shaped
-// data. Any x86-64 build with AVX2, FMA and F16C takes this path.
+// issue vector work to two ports instead of three (the scalar part of an update counts there too),
+// so it beats the 512-bit version, rows in L1 or not. Any x86-64 build with AVX2, FMA and F16C takes
+// this path.
 template <typename T>
 inline __m256 load8(const T* p) {
   if constexpr (std::is_same_v<T, float>) {
@@ -204,7 +204,7 @@ double sgd_run_x86(const Sample* s, const Sample* end, T* __restrict P, T* __res
   constexpr uint32_t K = 8 * V;
   const Ctx c = ctx;
   // Rows of the update kPrefetch samples ahead are fetched into L1 now: the rows of a block live in
-  // L2 (or further), and the load latency is otherwise exposed (+20% at k = 32).
+  // L2 (or further), and the load latency is otherwise exposed.
   constexpr uint32_t kLines = (K * sizeof(T) + 63) / 64, kPrefetch = 4;
   double total = 0;
   float sse = 0;
@@ -278,7 +278,7 @@ Kernel<T> pick_kernel(uint32_t k, bool biased) {
 
 // A factor table's rows in the engine's own order (the grid's, see RatingGrid), starting on 64-byte
 // boundaries. The model's storage is where the allocator put it: a 16-byte offset splits every other
-// 32-byte access of the hot loop over two cache lines (the aligned copy measured 6% faster at k = 32).
+// 32-byte access of the hot loop over two cache lines, which the aligned copy avoids.
 class RowTable {
  public:
   void load(const FactorMatrix& m, const std::vector<uint32_t>& row_of) {
@@ -350,8 +350,8 @@ class SgdEngine final : public Engine {
       using T = std::remove_cvref_t<decltype(*P)>;
       return epoch_impl<T>(P_.as<T>(), Q_.as<T>(), seed);
     });
-    // The model is brought up to date after every epoch (the copy counts in the epoch's time: about
-    // 2% at k = 32 on ML-1M).
+    // The model is brought up to date after every epoch (the copy counts in the epoch's time, a
+    // small part of it).
     P_.store(model_.P, user_row_, threads_);
     Q_.store(model_.Q, item_row_, threads_);
     for (size_t u = 0; u < bu_.size(); ++u) model_.user_bias[u] = bu_[user_row_[u]];

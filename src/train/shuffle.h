@@ -2,8 +2,8 @@
 // A fresh uniformly random order of the training samples every epoch, without a cache miss per sample.
 //
 // Shuffling an index and gathering through it reads the samples in random order: one miss per sample
-// once they outgrow L2, and the misses evict the model rows the trainer needs (it was 60% of an Adam
-// epoch on ml-1m-half). Rao and Sandelius' method gives the same distribution with streaming access:
+// once they outgrow L2, and the misses evict the model rows the trainer needs (a large part of an
+// Adam epoch). Rao and Sandelius' method gives the same distribution with streaming access:
 // send every sample to one of B buckets drawn uniformly, then shuffle each bucket (small enough for L1)
 // with Fisher-Yates. Concatenating the buckets is a uniform random permutation: which bucket holds a
 // sample and its place in that bucket are independent and uniform (Rao 1961; Sandelius 1962).
@@ -67,7 +67,7 @@ class StreamShuffle {
   }
   // Fisher-Yates on group `group` of `groups` of the buckets. Its draws are independent of each other
   // (the k-th of a bucket is a hash of the bucket's key and k), so they are made 256 at a time in
-  // vector registers before the swaps: twice as fast as drawing each from a generator in turn.
+  // vector registers before the swaps, instead of one after another from a sequential generator.
   void shuffle_buckets(size_t group, size_t groups) {
     uint32_t draws[256];
     for (size_t b = buckets() * group / groups; b < buckets() * (group + 1) / groups; ++b) {
