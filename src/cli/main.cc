@@ -1,6 +1,6 @@
 // mfrec: a thin command line over the library. Exit codes: 0 ok, 1 bad data, 2 bad usage.
 // `mfrec serve` runs the program mfrec-serve beside this one, so that only the server loads the HTTP
-// and TLS libraries (OpenSSL alone is 4 MB of resident memory).
+// and TLS libraries (OpenSSL is megabytes of resident memory).
 #include <unistd.h>
 
 #include <cerrno>
