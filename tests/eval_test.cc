@@ -14,6 +14,12 @@ TEST(Eval, RemakesTheTrainingSplitAndRefusesOtherData) {
                          dir + " --quiet");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const auto m = nlohmann::json::parse(test::read_file(dir + "/metrics.json"));
+  EXPECT_EQ(m["history"].size(), 3u);  // per epoch, also drawn beside the log:
+  const std::string svg = test::read_file(dir + "/learning_curve.svg");
+  EXPECT_EQ(svg.rfind("<svg", 0), 0u);
+  size_t lines = 0;
+  for (size_t at = svg.find("<polyline"); at != std::string::npos; at = svg.find("<polyline", at + 1)) ++lines;
+  EXPECT_EQ(lines, 2u) << svg;  // training and validation RMSE
   r = test::run_cli("eval --model " + dir + "/model.mfrec --data_path " + data + " --json");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const auto e = nlohmann::json::parse(r.out.substr(r.out.find('{')));

@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/data_args.h"
 #include "cli/plural.h"
+#include "cli/learning_curve.h"
 #include "cli/progress.h"
 #include "cli/train_args.h"
 #include "cli/option_checks.h"
@@ -128,6 +129,9 @@ nlohmann::json run(const Args& a) {
     if (split.val.size()) metrics["val_ranking"] = r.val_ranking.to_json();
   }
   write_file_atomically((out / "metrics.json").string(), json_text(metrics, 2) + "\n");
+  write_file_atomically((out / "learning_curve.svg").string(),
+                        learning_curve_svg(r.train.history, ranking, fmt::format("mfrec train: {} dim {} on {}", o.optimizer,
+                                                                                 model.dim, data.source.ratings_file)));
 
   log.print("best epoch {} of {}, cold test ratings {}\n", r.train.best_epoch, epochs_run, r.test.cold);
   log.print("Final Performance samples/sec : {:.0f}\n", sps);
