@@ -96,6 +96,19 @@ TEST(Cli, DivergenceLeavesTheLastGoodCheckpoint) {
   EXPECT_EQ(test::read_file(out + "/model.mfrec"), good);
 }
 
+// A run that fails keeps the folder consistent: the log, metrics.json and the model are the last good
+// run's; the failed run's log stands aside as train_0.log.partial.
+TEST(Cli, AFailedRunLeavesLogMetricsAndModelTogether) {
+  const std::string data = test::small_synthetic(), out = test::scratch_dir("cli-consistent");
+  ASSERT_EQ(test::run_cli("train --epochs 2 --data_path " + data + " --output " + out).exit_code, 0);
+  const std::string log = test::read_file(out + "/train_0.log"), metrics = test::read_file(out + "/metrics.json");
+  auto r = test::run_cli("train --epochs 3 --lr 1e30 --data_path " + data + " --output " + out);
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_EQ(test::read_file(out + "/train_0.log"), log);
+  EXPECT_EQ(test::read_file(out + "/metrics.json"), metrics);
+  EXPECT_TRUE(contains(test::read_file(out + "/train_0.log.partial"), "diverged")) << r.out;
+}
+
 TEST(Cli, KfoldRunsEveryFoldAndReportsMeanAndStd) {
   const std::string out = test::scratch_dir("cli-kfold");
   auto r = test::run_cli("train --data_path " + test::small_synthetic() + " --split kfold --folds 3 --epochs 2 --output " + out);

@@ -74,7 +74,10 @@ nlohmann::json run(const Args& a) {
   }
 
   const fs::path log_path = out / fmt::format("train_{}.log", a.device_id);
-  auto log = fmt::output_file(log_path.string());
+  // The log is written aside and put in place with the model and metrics.json, so that the three
+  // always describe the same run; a run that fails leaves its log as train_<id>.log.partial.
+  const fs::path partial_log = fs::path(log_path.string() + ".partial");
+  auto log = fmt::output_file(partial_log.string());
   log.print("mfrec train: optimizer {} dim {} lr {} batch_size {} epochs {} reg {} precision {} threads {}\n",
             o.optimizer, o.dim, o.lr, o.batch_size, o.epochs, o.reg, precision_name(o.precision), o.thread_count());
   log.print("data {} ratings {} users {} items {} split {} train {} val {} test {}\n", data.source.ratings_file,
@@ -110,7 +113,13 @@ nlohmann::json run(const Args& a) {
   // For `mfrec info`: how the data was split, and what the model scored.
   model.meta["data"]["split"] = data_args.describe();
   model.meta["metrics"] = {{"test_rmse", r.test.rmse}, {"test_mae", r.test.mae}, {"val_rmse", r.val.rmse}};
-  if (usable) save_model(model, model_path.string());
+  if (!usable) {  // nothing to keep: the folder stays as the previous run left it, this log aside
+    log.print("training diverged (the loss became NaN) in the first epoch; no model was written\n");
+    log.close();
+    throw DataError(fmt::format("training diverged (the loss became NaN) in the first epoch; no model was written "
+                                "(the log is {}); try a lower --lr (or --reg)", partial_log.string()));
+  }
+  save_model(model, model_path.string());
 
   const double e2e = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
   nlohmann::json metrics = {
@@ -141,6 +150,7 @@ nlohmann::json run(const Args& a) {
   else log.print("Final Test RMSE : {:.4f}\n", r.test.rmse);
   log.print("E2E Training Duration sec : {:.3f}\n", e2e);
   log.close();
+  fs::rename(partial_log, log_path);
   if (!tested) {
     fmt::print("no test part (--test_ratio 0): a final model on all the data{}, best epoch {}/{}\n",
                split.val.size() ? fmt::format(", val {} {:.4f}", ranking ? "NDCG@10" : "RMSE",
@@ -163,10 +173,8 @@ nlohmann::json run(const Args& a) {
   fmt::print("training {:.3f} s, {:.0f} samples/s; wrote {}, {}, {}\n", r.train.train_seconds, sps,
              model_path.string(), log_path.string(), (out / "metrics.json").string());
   if (r.train.diverged)
-    throw DataError(usable ? fmt::format("training diverged (the loss became NaN) after epoch {}; the model "
-                                         "file holds epoch {}, the last good one; try a lower --lr (or --reg)",
-                                         epochs_run, r.train.best_epoch)
-                           : "training diverged (the loss became NaN) in the first epoch; no model was written; try a lower --lr (or --reg)");
+    throw DataError(fmt::format("training diverged (the loss became NaN) after epoch {}; the model file holds epoch {}, "
+                                "the last good one; try a lower --lr (or --reg)", epochs_run, r.train.best_epoch));
   return metrics;
 }
 
