@@ -187,12 +187,22 @@ TEST(ImplicitEngines, LearnOnGeneratedData) {
   }
 }
 
+// ml-100k as read (the caller skips when it is not there), and settings that work on it.
+Dataset ml100k(const std::string& path) {
+  ReadOptions ro;
+  ro.path = path;
+  return load_dataset(ro);
+}
+TrainOptions ml100k_ials() {
+  TrainOptions o = ials_options("cg");
+  o.dim = 16, o.epochs = 8, o.alpha = 1, o.unobserved_weight = 1, o.reg = 1, o.reg_exponent = 0, o.threads = 0;
+  return o;
+}
+
 // On real data every engine's list is far ahead of the most-popular chart (ml-100k, random 80/20).
 TEST(ImplicitEngines, BeatPopularityOnMl100k) {
   MFREC_REQUIRE_DATA(path, "ml-100k");
-  ReadOptions ro;
-  ro.path = path;
-  Dataset d = load_dataset(ro);
+  Dataset d = ml100k(path);
   SplitOptions so;
   so.kind = SplitKind::random;
   const Split s = make_split(d.ratings, so);
@@ -204,9 +214,7 @@ TEST(ImplicitEngines, BeatPopularityOnMl100k) {
   TrainOptions pop;
   pop.optimizer = "popularity";
   const double base = ndcg(pop);
-  TrainOptions ials = ials_options("cg");
-  ials.dim = 16, ials.epochs = 8, ials.alpha = 1, ials.unobserved_weight = 1, ials.reg = 1, ials.reg_exponent = 0;
-  ials.threads = 0;
+  const TrainOptions ials = ml100k_ials();
   TrainOptions bpr;
   bpr.optimizer = "bpr", bpr.dim = 32, bpr.epochs = 20, bpr.lr = 0.05f, bpr.reg = 1e-4f, bpr.init_std = 0.1f;
   TrainOptions ease;
@@ -308,9 +316,7 @@ TEST(Splits, HeldOutUsersNeverTrain) {
 // The held-out-users protocol folds each test user in and ranks the rest (ml-100k).
 TEST(Splits, HeldOutUsersProtocolOnMl100k) {
   MFREC_REQUIRE_DATA(path, "ml-100k");
-  ReadOptions ro;
-  ro.path = path;
-  Dataset d = load_dataset(ro);
+  Dataset d = ml100k(path);
   SplitOptions so;
   so.kind = SplitKind::users;
   so.val_ratio = 0.1;
@@ -324,9 +330,7 @@ TEST(Splits, HeldOutUsersProtocolOnMl100k) {
   };
   TrainOptions pop;
   pop.optimizer = "popularity";
-  TrainOptions ials = ials_options("cg");
-  ials.dim = 16, ials.epochs = 8, ials.alpha = 1, ials.unobserved_weight = 1, ials.reg = 1, ials.reg_exponent = 0;
-  ials.threads = 0;
+  const TrainOptions ials = ml100k_ials();
   TrainOptions ease;
   ease.optimizer = "ease", ease.reg = 200;
   const double base = recall50(pop);
