@@ -1,5 +1,6 @@
 // The fuzz harnesses' entry code (fuzz/*.cc) under the normal build, on inputs kept here: the seed
-// shapes and edge cases of each harness, and every input a fuzzer run found a crash with (TESTING.md).
+// shapes and edge cases of each harness, and any input a fuzzer run finds a crash with (none so far,
+// see TESTING.md).
 // Each must end in the error the harness expects (DataError, UsageError, a CLI11 error), never a crash.
 #include <gtest/gtest.h>
 
