@@ -17,8 +17,15 @@ inline size_t precision_bytes(Precision p) { return p == Precision::fp32 ? 4 : 2
 struct bf16 {
   uint16_t bits;
 };
+// clang before 15 has _Float16 on x86 only with AVX512-FP16; its __fp16 is the same IEEE half as a
+// storage-only type (arithmetic in float), converted the same way (round to nearest even).
+#if defined(__clang__) && __clang_major__ < 15 && !defined(__AVX512FP16__)
+using half_t = __fp16;
+#else
+using half_t = _Float16;
+#endif
 struct fp16 {
-  _Float16 value;
+  half_t value;
 };
 
 inline float to_float(float x) { return x; }
@@ -37,7 +44,7 @@ inline bf16 to_storage<bf16>(float x) {
   return bf16{uint16_t(u >> 16)};
 }
 template <>
-inline fp16 to_storage<fp16>(float x) { return fp16{_Float16(x)}; }
+inline fp16 to_storage<fp16>(float x) { return fp16{half_t(x)}; }
 
 // Stochastic rounding for bf16: small optimizer steps survive on average instead of vanishing
 // below half an ulp. `noise` is 16 uniformly random bits.
