@@ -51,14 +51,7 @@ TEST(AtomicOutput, StaleTemporariesOfDeadRunsAreRemoved) {
 // The command under a 1 KiB file-size limit (two 512-byte blocks in sh) with SIGXFSZ ignored, so that writes fail with EFBIG.
 test::RunResult run_with_file_limit(const std::string& args, const std::string& cwd) {
   const std::string cmd = "cd " + cwd + " && trap '' XFSZ && ulimit -f 2 && " + std::string(MFREC_CLI) + " " + args + " 2>&1 </dev/null";
-  test::RunResult r{-1, ""};
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  if (!pipe) return r;
-  char buf[4096];
-  for (size_t n; (n = fread(buf, 1, sizeof buf, pipe)) > 0;) r.out.append(buf, n);
-  const int status = ::pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return r;
+  return test::run_shell(cmd);
 }
 
 TEST(AtomicOutput, RecommendAllOnAFullDiskKeepsTheOldFile) {

@@ -18,14 +18,7 @@ bool contains(const std::string& s, const std::string& part) { return s.find(par
 test::RunResult run_limited(const std::string& args, size_t kib) {
   const std::string cmd = "cd " + test::scratch_dir("memory") + " && ulimit -v " + std::to_string(kib) + " && " +
                           std::string(MFREC_CLI) + " " + args + " 2>&1 </dev/null";
-  test::RunResult r{-1, ""};
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  if (!pipe) return r;
-  char buf[4096];
-  for (size_t n; (n = fread(buf, 1, sizeof buf, pipe)) > 0;) r.out.append(buf, n);
-  const int status = ::pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return r;
+  return test::run_shell(cmd);
 }
 
 constexpr size_t kLimit = 2 << 20;  // 2 GiB of address space: ample for these runs, far below what the options asked

@@ -136,7 +136,10 @@ double largest_difference(const Model& a, const Model& b) {
 }
 
 RunResult run_cli(const std::string& args, const std::string& cwd) {
-  const std::string cmd = (cwd.empty() ? "" : "cd '" + cwd + "' && ") + std::string(MFREC_CLI) + " " + args + " 2>&1 </dev/null";
+  return run_shell((cwd.empty() ? "" : "cd '" + cwd + "' && ") + std::string(MFREC_CLI) + " " + args + " 2>&1 </dev/null");
+}
+
+RunResult run_shell(const std::string& cmd) {
   FILE* pipe = ::popen(cmd.c_str(), "r");
   RunResult r{-1, ""};
   if (!pipe) return r;

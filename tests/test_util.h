@@ -48,5 +48,7 @@ struct RunResult {
 };
 // Runs the mfrec program with `args` (a shell-quoted string), in `cwd` when given.
 RunResult run_cli(const std::string& args, const std::string& cwd = "");
+// Runs a shell command line (sh -c), its stdout as `out`.
+RunResult run_shell(const std::string& cmd);
 
 }  // namespace mfrec::test
