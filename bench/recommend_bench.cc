@@ -20,7 +20,7 @@ const mfrec::Recommender& recommender() {
     mfrec::TrainOptions o;
     o.epochs = 1;
     mfrec::FitResult r;
-    return mfrec::Recommender(mfrec::fit(d, s, o, r));
+    return mfrec::Recommender(mfrec::fit(d, s, o).model);
   }();
   return rec;
 }

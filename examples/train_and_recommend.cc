@@ -29,8 +29,8 @@ int main(int argc, char** argv) try {
   options.dim = 16;
   options.lr = 0.01f;
   options.epochs = argc > 2 ? std::stoul(argv[2]) : 5;
-  mfrec::FitResult result;
-  const mfrec::Model trained = mfrec::fit(data, split, options, result);
+  const mfrec::FitResult result = mfrec::fit(data, split, options);
+  const mfrec::Model& trained = result.model;
   std::printf("%zu ratings, %zu users, %zu items; test RMSE %.4f\n", data.ratings.size(),
               data.users.size(), data.items.size(), result.test.rmse);
 

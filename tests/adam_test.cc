@@ -113,8 +113,8 @@ TEST(Adam, GradientMatchesFiniteDifferences) { check_gradient(1); }
 FitResult fit_small(const TrainOptions& o, Model* out = nullptr) {
   static const Dataset d = load_dataset({.path = test::small_synthetic()});
   static const Split s = make_split(d.ratings, {.kind = SplitKind::temporal, .seed = 2});
-  FitResult r;
-  Model m = fit(d, s, o, r);
+  FitResult r = fit(d, s, o);
+  Model m = r.model;
   if (out) *out = std::move(m);
   return r;
 }

@@ -11,7 +11,7 @@
 namespace mfrec {
 namespace {
 
-using Data = test::SplitData;
+using Data = SplitData;
 const Data& synthetic() { return test::small_random_split(); }
 using test::user_mean_rmse;
 
@@ -133,25 +133,22 @@ TEST(Als, MseIsTheTrainingErrorAfterTheSweep) {
 TEST(Als, BeatsTheUserMeanBaselineOnGeneratedData) {
   const Data& d = synthetic();
   const double baseline = user_mean_rmse(d.split, d.data.users.size());
-  FitResult r;
-  fit(d.data, d.split, als_options(), r);
+  FitResult r = fit(d.data, d.split, als_options());
   EXPECT_LT(r.test.rmse, baseline - 0.08) << "baseline " << baseline;
 }
 
 TEST(Als, Bf16StorageAndThePlainModel) {
   const Data& d = synthetic();
   TrainOptions o = als_options();
-  FitResult f32;
-  fit(d.data, d.split, o, f32);
+  FitResult f32 = fit(d.data, d.split, o);
   o.precision = Precision::bf16;
-  FitResult b16;
-  const Model m = fit(d.data, d.split, o, b16);
+  FitResult b16 = fit(d.data, d.split, o);
+  const Model m = b16.model;
   EXPECT_EQ(m.precision(), Precision::bf16);
   EXPECT_NEAR(b16.test.rmse, f32.test.rmse, 0.02);
   o.precision = Precision::fp32;
   o.kind = ModelKind::plain;
-  FitResult plain;
-  fit(d.data, d.split, o, plain);
+  FitResult plain = fit(d.data, d.split, o);
   EXPECT_LT(plain.test.rmse, 1.1);  // p.q alone learns the ratings' scale
 }
 

@@ -16,7 +16,7 @@ Model trained(Precision p) {
   TrainOptions o;
   o.epochs = 2, o.threads = 1, o.precision = p;
   FitResult r;
-  return fit(d, s, o, r);
+  return fit(d, s, o).model;
 }
 
 TEST(Checkpoint, RoundTripKeepsEverything) {

@@ -48,7 +48,8 @@ struct Fitted {
 
 Fitted fit_on(const Data& x, const TrainOptions& o) {
   Fitted f;
-  f.model = fit(x.data, x.split, o, f.result);
+  f.result = fit(x.data, x.split, o);
+  f.model = f.result.model;
   return f;
 }
 

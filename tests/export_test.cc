@@ -45,8 +45,8 @@ TEST(Export, ModelTablesMatchTheModel) {
   o.epochs = 2;
   o.threads = 2;
   o.precision = Precision::bf16;  // exported as float32 all the same
-  FitResult fr;
-  const Model m = fit(d, s, o, fr);
+  FitResult fr = fit(d, s, o);
+  const Model m = fr.model;
   test::write_file(dir, "model.keep", "");
   const auto files = export_model(m, dir + "/out");
   EXPECT_EQ(files.size(), 8u);

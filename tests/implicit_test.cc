@@ -181,8 +181,7 @@ TEST(ImplicitEngines, LearnOnGeneratedData) {
     o.reg_exponent = 0, o.lr = 0.05f, o.init_std = 0.1f;
     const Recommender untrained(prepare_model(s.data, s.split.train, o));
     o.epochs = 10;
-    FitResult r;
-    fit(s.data, s.split, o, r);
+    FitResult r = fit(s.data, s.split, o);
     EXPECT_GT(r.test_ranking.ndcg, evaluate_ranking(untrained, s.split.test).ndcg * 1.5) << engine;
   }
 }
@@ -207,8 +206,7 @@ TEST(ImplicitEngines, BeatPopularityOnMl100k) {
   so.kind = SplitKind::random;
   const Split s = make_split(d.ratings, so);
   auto ndcg = [&](TrainOptions o) {
-    FitResult r;
-    fit(d, s, o, r);
+    FitResult r = fit(d, s, o);
     return r.test_ranking.ndcg;
   };
   TrainOptions pop;
@@ -249,12 +247,12 @@ TEST(Registry, AnEngineIsOneRow) {
   TrainOptions o;
   o.optimizer = "constant";
   o.epochs = 3;
-  FitResult r;
-  const Model m = fit(s.data, s.split, o, r);
+  FitResult r = fit(s.data, s.split, o);
+  const Model m = r.model;
   EXPECT_EQ(r.train.history.size(), 3u);
   EXPECT_EQ(r.train.history[0].loss, 0.5);
   EXPECT_TRUE(std::isfinite(r.test.rmse));
-  EXPECT_THROW(fit(s.data, s.split, o, r, {}, &m), UsageError);  // not resumable: its row says so
+  EXPECT_THROW(fit_from(m, s.data, s.split, o), UsageError);  // not resumable: its row says so
   o.optimizer = "nonesuch";
   try {
     o.validate();
@@ -322,8 +320,7 @@ TEST(Splits, HeldOutUsersProtocolOnMl100k) {
   so.val_ratio = 0.1;
   const Split s = make_split(d.ratings, so);
   auto recall50 = [&](TrainOptions t) {
-    FitResult r;
-    fit(d, s, t, r);
+    FitResult r = fit(d, s, t);
     EXPECT_EQ(r.test_ranking.protocol, RankingProtocol::users);
     EXPECT_GT(r.test_ranking.users, 150u);
     return r.test_ranking.recall50;
@@ -344,8 +341,8 @@ TEST(RankingModels, CheckpointAndScores) {
   TrainOptions o = ials_options("cg");
   Split s;
   s.train = d.ratings;
-  FitResult r;
-  const Model m = fit(d, s, o, r);
+  FitResult r = fit(d, s, o);
+  const Model m = r.model;
   const std::string path = test::scratch_dir("ranking-ckpt") + "/m.mfrec";
   save_model(m, path);
   const Model back = load_model(path);

@@ -14,7 +14,7 @@
 namespace mfrec {
 namespace {
 
-using Data = test::SplitData;
+using Data = SplitData;
 const Data& synthetic() { return test::small_random_split(); }
 
 TrainOptions mcmc_options() {
@@ -92,15 +92,15 @@ TEST(Mcmc, PosteriorMeanBeatsTheUserMeanAndASingleSample) {
   const Data& d = synthetic();
   const double baseline = test::user_mean_rmse(d.split, d.data.users.size());
   TrainOptions o = mcmc_options();
-  FitResult mean;
-  const Model m = fit(d.data, d.split, o, mean);
+  FitResult mean = fit(d.data, d.split, o);
+  const Model m = mean.model;
   EXPECT_EQ(m.dim, 2 * o.dim) << "the posterior mean is kept at rank 2 dim";
   EXPECT_EQ(mean.train.best_epoch, o.epochs);
   EXPECT_LT(mean.test.rmse, baseline - 0.08) << "baseline " << baseline;
   // The same chain, averaging its last sample alone.
   o.burn_in = o.epochs - 1;
-  FitResult single;
-  const Model s = fit(d.data, d.split, o, single);
+  FitResult single = fit(d.data, d.split, o);
+  const Model s = single.model;
   EXPECT_EQ(s.dim, o.dim);
   EXPECT_LT(mean.test.rmse, single.test.rmse - 0.01) << "one sample " << single.test.rmse;
 }
@@ -110,17 +110,19 @@ TEST(Mcmc, DeterministicForASeed) {
   TrainOptions o = mcmc_options();
   o.epochs = 25;
   FitResult r1, r2, r3;
-  const Model a = fit(d.data, d.split, o, r1), b = fit(d.data, d.split, o, r2);
+  r1 = fit(d.data, d.split, o);
+  r2 = fit(d.data, d.split, o);
+  const Model a = r1.model, b = r2.model;
   EXPECT_EQ(predictions(a, d.split.test), predictions(b, d.split.test));
   EXPECT_EQ(a.user_bias, b.user_bias);
   // The chain does not depend on the thread count; the truncated SVD's products may round differently.
   o.threads = 1;
-  const Model c = fit(d.data, d.split, o, r3);
+  r3 = fit(d.data, d.split, o);
+  const Model c = r3.model;
   EXPECT_NEAR(r3.test.rmse, r1.test.rmse, 1e-5);
   // Another seed, another chain.
   o.seed = 6;
-  FitResult r4;
-  fit(d.data, d.split, o, r4);
+  FitResult r4 = fit(d.data, d.split, o);
   EXPECT_NE(r4.test.rmse, r1.test.rmse);
 }
 
@@ -128,8 +130,8 @@ TEST(Mcmc, CheckpointReloadsAndPredictsTheSame) {
   const Data& d = synthetic();
   TrainOptions o = mcmc_options();
   o.epochs = 30;
-  FitResult r;
-  const Model m = fit(d.data, d.split, o, r);
+  FitResult r = fit(d.data, d.split, o);
+  const Model m = r.model;
   const std::string path = test::scratch_dir("mcmc") + "/model.mfrec";
   save_model(m, path);
   const Model back = load_model(path);
@@ -144,21 +146,18 @@ TEST(Mcmc, Bf16StorageFixedNoiseAndThePlainModel) {
   const Data& d = synthetic();
   TrainOptions o = mcmc_options();
   o.epochs = 40;
-  FitResult f32;
-  fit(d.data, d.split, o, f32);
+  FitResult f32 = fit(d.data, d.split, o);
   o.precision = Precision::bf16;
-  FitResult b16;
-  const Model m = fit(d.data, d.split, o, b16);
+  FitResult b16 = fit(d.data, d.split, o);
+  const Model m = b16.model;
   EXPECT_EQ(m.precision(), Precision::bf16);
   EXPECT_NEAR(b16.test.rmse, f32.test.rmse, 0.005);
   o.precision = Precision::fp32;
   o.noise_precision = 1.5f;
-  FitResult fixed;
-  fit(d.data, d.split, o, fixed);
+  FitResult fixed = fit(d.data, d.split, o);
   EXPECT_NEAR(fixed.test.rmse, f32.test.rmse, 0.05);
   o.kind = ModelKind::plain;
-  FitResult plain;
-  fit(d.data, d.split, o, plain);
+  FitResult plain = fit(d.data, d.split, o);
   EXPECT_LT(plain.test.rmse, 1.1);  // p.q alone learns the ratings' scale
 }
 
@@ -198,9 +197,9 @@ TEST(Mcmc, BadOptionsAreUsageErrors) {
   const Data& d = synthetic();
   o = mcmc_options();
   o.epochs = 22;
-  FitResult r;
-  const Model m = fit(d.data, d.split, o, r);
-  EXPECT_THROW(fit(d.data, d.split, o, r, {}, &m), UsageError);
+  FitResult r = fit(d.data, d.split, o);
+  const Model m = r.model;
+  EXPECT_THROW(fit_from(m, d.data, d.split, o), UsageError);
 }
 
 TEST(Mcmc, CommandLineOptions) {
@@ -243,8 +242,7 @@ TEST(Mcmc, Ml100kU1BeatsTheTunedSgd) {
   o.epochs = 150;
   o.burn_in = 50;
   o.noise_precision = 1.5f;
-  FitResult r;
-  fit(data, split, o, r);
+  FitResult r = fit(data, split, o);
   EXPECT_LT(r.test.rmse, 0.912) << "the tuned sgd reaches 0.9191 on u1";
 }
 

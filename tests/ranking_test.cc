@@ -85,10 +85,10 @@ TEST(Ranking, TrainedModelBeatsAnUntrainedOneAndIsDeterministic) {
   o.lr = 0.005f;
   o.threads = 2;
   FitResult fr;
-  const Recommender trained(fit(d, s, o, fr));
+  const Recommender trained(fit(d, s, o).model);
   o.epochs = 1;
   o.lr = 1e-7f;
-  const Recommender untrained(fit(d, s, o, fr));
+  const Recommender untrained(fit(d, s, o).model);
   for (bool sampled : {false, true}) {
     RankingOptions ro;
     ro.protocol = sampled ? RankingProtocol::sampled : RankingProtocol::full;

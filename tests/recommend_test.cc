@@ -35,7 +35,7 @@ Trained train_on(const std::string& path, uint32_t epochs, float lr, Precision p
   o.seed = 1;
   o.precision = precision;
   FitResult r;
-  t.model = std::make_shared<const Model>(fit(t.data, t.split, o, r));
+  t.model = std::make_shared<const Model>(fit(t.data, t.split, o).model);
   return t;
 }
 

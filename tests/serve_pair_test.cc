@@ -28,7 +28,7 @@ std::string rating_model_of_fewer() {
     o.threads = 2;
     FitResult r;
     const std::string out = test::scratch_dir("pair-rating-model") + "/model.mfrec";
-    save_model(fit(d, s, o, r), out);
+    save_model(fit(d, s, o).model, out);
     return out;
   }();
   return path;
@@ -242,7 +242,7 @@ TEST(ServePairOptions, ARankingModelAsTheRatingModelIsRefused) {
     FAIL() << "a ranking model was taken as the rating model";
   } catch (const UsageError& e) {
     const std::string what = e.what();
-    EXPECT_NE(what.find("--rating_model"), std::string::npos) << what;
+    EXPECT_NE(what.find("`rating_model`"), std::string::npos) << what;  // the library names options so
     EXPECT_NE(what.find("ranking model (ials)"), std::string::npos) << what;
     EXPECT_NE(what.find("adam"), std::string::npos) << what;  // names the engines that predict ratings
   }

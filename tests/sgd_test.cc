@@ -17,7 +17,7 @@
 namespace mfrec {
 namespace {
 
-using Data = test::SplitData;
+using Data = SplitData;
 const Data& synthetic() { return test::small_random_split(); }
 using test::user_mean_rmse;
 
@@ -141,8 +141,10 @@ TEST(Sgd, OneThreadIsBitIdenticalForASeed) {
     o.epochs = 4;
     o.precision = prec;
     FitResult r1, r2;
-    const Model a = fit(d.data, d.split, o, r1);
-    const Model b = fit(d.data, d.split, o, r2);
+    r1 = fit(d.data, d.split, o);
+    const Model a = r1.model;
+    r2 = fit(d.data, d.split, o);
+    const Model b = r2.model;
     EXPECT_TRUE(same_bits(a.P, b.P)) << precision_name(prec);
     EXPECT_TRUE(same_bits(a.Q, b.Q)) << precision_name(prec);
     EXPECT_EQ(a.user_bias, b.user_bias);
@@ -150,8 +152,8 @@ TEST(Sgd, OneThreadIsBitIdenticalForASeed) {
     ASSERT_EQ(r1.train.history.size(), r2.train.history.size());
     for (size_t e = 0; e < r1.train.history.size(); ++e) EXPECT_EQ(r1.train.history[e].loss, r2.train.history[e].loss);
     o.seed = 12;
-    FitResult r3;
-    const Model c = fit(d.data, d.split, o, r3);
+    FitResult r3 = fit(d.data, d.split, o);
+    const Model c = r3.model;
     EXPECT_FALSE(same_bits(a.P, c.P));
   }
 }
@@ -159,8 +161,7 @@ TEST(Sgd, OneThreadIsBitIdenticalForASeed) {
 TEST(Sgd, BeatsTheUserMeanBaselineOnGeneratedData) {
   const Data& d = synthetic();
   const double baseline = user_mean_rmse(d.split, d.data.users.size());
-  FitResult r;
-  fit(d.data, d.split, sgd_options(), r);
+  FitResult r = fit(d.data, d.split, sgd_options());
   EXPECT_LT(r.test.rmse, baseline - 0.08) << "baseline " << baseline;
   // The loss it reports is the training error seen during the epoch, and it goes down.
   EXPECT_LT(r.train.history.back().loss, r.train.history.front().loss);
@@ -169,12 +170,11 @@ TEST(Sgd, BeatsTheUserMeanBaselineOnGeneratedData) {
 TEST(Sgd, Bf16AndFp16StorageTrainAsWellAsFp32) {
   const Data& d = synthetic();
   TrainOptions o = sgd_options();
-  FitResult f32;
-  fit(d.data, d.split, o, f32);
+  FitResult f32 = fit(d.data, d.split, o);
   for (Precision prec : {Precision::bf16, Precision::fp16}) {
     o.precision = prec;
-    FitResult r;
-    const Model m = fit(d.data, d.split, o, r);
+    FitResult r = fit(d.data, d.split, o);
+    const Model m = r.model;
     EXPECT_EQ(m.precision(), prec);
     EXPECT_NEAR(r.test.rmse, f32.test.rmse, 0.02) << precision_name(prec);
   }
@@ -188,15 +188,13 @@ TEST(Sgd, EveryDimensionAndThePlainModel) {
     TrainOptions o = sgd_options();
     o.dim = dim;
     o.epochs = 15;
-    FitResult r;
-    fit(d.data, d.split, o, r);
+    FitResult r = fit(d.data, d.split, o);
     EXPECT_LT(r.test.rmse, baseline - 0.05) << "dim " << dim;
   }
   TrainOptions o = sgd_options();
   o.kind = ModelKind::plain;
   o.epochs = 40;
-  FitResult r;
-  fit(d.data, d.split, o, r);
+  FitResult r = fit(d.data, d.split, o);
   EXPECT_LT(r.test.rmse, 1.0);  // p.q alone must learn the ratings' scale
 }
 
@@ -220,8 +218,7 @@ TEST(Sgd, ManyThreadsOnFewRows) {
   o.threads = 8;
   o.blocks = 3;
   o.epochs = 3;
-  FitResult r;
-  fit(d.data, d.split, o, r);
+  FitResult r = fit(d.data, d.split, o);
   EXPECT_TRUE(std::isfinite(r.test.rmse));
 }
 

@@ -72,7 +72,7 @@ std::string small_model(uint64_t seed) {
   o.seed = seed;
   FitResult r;
   const std::string path = scratch_dir("model-" + std::to_string(seed)) + "/model.mfrec";
-  save_model(fit(d, s, o, r), path);
+  save_model(fit(d, s, o).model, path);
   return made[seed] = path;
 }
 
@@ -87,7 +87,7 @@ std::string small_ranking_model() {
     o.threads = 2;
     FitResult r;
     const std::string out = scratch_dir("ranking-model") + "/model.mfrec";
-    save_model(fit(d, s, o, r), out);
+    save_model(fit(d, s, o).model, out);
     return out;
   }();
   return path;

@@ -29,10 +29,6 @@ std::string small_model(uint64_t seed = 0);
 std::string small_ranking_model();
 
 // small_synthetic() read and split at random 80/20 (seed 3), made once per process.
-struct SplitData {
-  Dataset data;
-  Split split;
-};
 const SplitData& small_random_split();
 
 // RMSE of predicting each test rating by its user's training mean (the global mean for a user with

@@ -21,8 +21,8 @@ const Fixture& fx() {
 TEST(Train, LearnsFarBelowTheUserMeanBaseline) {
   TrainOptions o;
   o.epochs = 30, o.batch_size = 64, o.lr = 0.005f, o.threads = 1;
-  FitResult r;
-  Model m = fit(fx().data, fx().split, o, r);
+  FitResult r = fit(fx().data, fx().split, o);
+  Model m = r.model;
   const double baseline = test::user_mean_rmse(fx().split, fx().data.users.size());
   EXPECT_LT(r.test.rmse, baseline - 0.05) << "baseline " << baseline;
   EXPECT_EQ(r.train.history.size(), 30u);
@@ -36,8 +36,8 @@ TEST(Train, LearnsFarBelowTheUserMeanBaseline) {
 TEST(Train, PlainModelPredictsTheDotProductAlone) {
   TrainOptions o;
   o.kind = ModelKind::plain, o.epochs = 3, o.threads = 1;
-  FitResult r;
-  Model m = fit(fx().data, fx().split, o, r);
+  FitResult r = fit(fx().data, fx().split, o);
+  Model m = r.model;
   for (size_t u = 0; u < m.n_users(); ++u) ASSERT_EQ(m.user_mean[u] + m.user_bias[u], 0.0f);
   for (size_t i = 0; i < m.n_items(); ++i) ASSERT_EQ(m.item_bias[i], 0.0f);
 }
@@ -45,8 +45,7 @@ TEST(Train, PlainModelPredictsTheDotProductAlone) {
 TEST(Train, EarlyStoppingKeepsTheBestEpoch) {
   TrainOptions o;
   o.epochs = 200, o.batch_size = 16, o.lr = 0.05f, o.reg = 0, o.patience = 3, o.threads = 1, o.dim = 64;
-  FitResult r;
-  fit(fx().data, fx().split, o, r);
+  FitResult r = fit(fx().data, fx().split, o);
   EXPECT_TRUE(r.train.early_stopped);
   EXPECT_LT(r.train.history.size(), 200u);
   EXPECT_EQ(r.train.history.size(), r.train.best_epoch + 3);
@@ -59,9 +58,9 @@ TEST(Train, KeepLastHoldsTheFinalEpoch) {
   TrainOptions o;
   o.epochs = 40, o.batch_size = 16, o.lr = 0.002f, o.reg = 0, o.threads = 1, o.dim = 64;
   FitResult best, last;
-  fit(fx().data, fx().split, o, best);
+  best = fit(fx().data, fx().split, o);
   o.keep_best = false;
-  fit(fx().data, fx().split, o, last);
+  last = fit(fx().data, fx().split, o);
   EXPECT_EQ(last.train.best_epoch, 40u);
   EXPECT_LT(best.train.best_epoch, 40u) << "this setting overfits, so the best epoch comes early";
   EXPECT_LT(best.val.rmse, last.val.rmse);
@@ -70,8 +69,8 @@ TEST(Train, KeepLastHoldsTheFinalEpoch) {
 TEST(Train, DivergenceStopsWithTheLastGoodParameters) {
   TrainOptions o;
   o.epochs = 5, o.lr = 1e20f, o.threads = 1;
-  FitResult r;
-  Model m = fit(fx().data, fx().split, o, r);
+  FitResult r = fit(fx().data, fx().split, o);
+  Model m = r.model;
   EXPECT_TRUE(r.train.diverged);
   EXPECT_EQ(r.train.best_epoch, 0u);
   EXPECT_EQ(r.train.history.size(), 1u);
@@ -87,23 +86,22 @@ TEST(Train, BadOptionsAreUsageErrors) {
            [](TrainOptions& o) { o.optimizer = "lbfgs"; }, [](TrainOptions& o) { o.epochs = 0; }}) {
     TrainOptions o;
     bad(o);
-    EXPECT_THROW(fit(fx().data, fx().split, o, r), UsageError);
+    EXPECT_THROW(fit(fx().data, fx().split, o), UsageError);
   }
 }
 
 TEST(Train, ResumeCarriesParametersByExternalId) {
   TrainOptions o;
   o.epochs = 10, o.batch_size = 64, o.lr = 0.005f, o.threads = 1;
-  FitResult first;
-  Model m = fit(fx().data, fx().split, o, first);
+  FitResult first = fit(fx().data, fx().split, o);
+  Model m = first.model;
   o.epochs = 1;
   o.seed = 99;  // another initialisation: resuming must not depend on it
-  FitResult again;
-  Model resumed = fit(fx().data, fx().split, o, again, {}, &m);
+  FitResult again = fit_from(m, fx().data, fx().split, o);
+  Model resumed = again.model;
   EXPECT_EQ(resumed.meta["epochs_done"], 11);
   EXPECT_LT(again.test.rmse, first.test.rmse + 0.01);
-  FitResult cold;
-  fit(fx().data, fx().split, o, cold);
+  FitResult cold = fit(fx().data, fx().split, o);
   EXPECT_LT(again.test.rmse, cold.test.rmse);
 }
 

@@ -27,7 +27,7 @@ std::string latin1_model() {
     TrainOptions o;
     o.epochs = 2, o.threads = 1, o.dim = 8;
     FitResult r;
-    save_model(fit(d, s, o, r), dir + "/model.mfrec");
+    save_model(fit(d, s, o).model, dir + "/model.mfrec");
     return dir + "/model.mfrec";
   }();
   return path;

@@ -75,6 +75,28 @@ Dataset load_dataset(const ReadOptions& options);
 // order, or the same --train/--test files) gives the same value, any other data another.
 uint64_t data_fingerprint(const Ratings& ratings, const IdMap& users, const IdMap& items, uint64_t seed = 0);
 
+// A data set from ratings given one by one, by external id (arrays, a data frame): ids are interned
+// in order of first appearance and a repeated (user, item) pair keeps its last rating, as when a file
+// is read. Errors name `name` and the row (counted from 0, as in the arrays).
+class DatasetBuilder {
+ public:
+  explicit DatasetBuilder(std::string name = "arrays");
+  void reserve(size_t n);
+  void add(std::string_view user, std::string_view item, float rating = 1);  // throws DataError
+  void add(std::string_view user, std::string_view item, float rating, int64_t time);
+  // Titles and genres by external item id (items not added are ignored).
+  void set_title(std::string_view item, std::string title, std::string genres = "");
+  // Throws DataError when nothing was added, or when only some rows had a timestamp.
+  Dataset finish() &&;
+
+ private:
+  void check(std::string_view user, std::string_view item, float rating);
+  std::string name_;
+  Dataset d_;
+  std::vector<std::pair<std::string, std::pair<std::string, std::string>>> titles_;
+  size_t rows_ = 0, timed_ = 0;
+};
+
 // The ratings >= min_rating (file order kept); throws DataError naming `source` when none is left.
 Ratings keep_at_least(const Ratings& ratings, float min_rating, const std::string& source);
 

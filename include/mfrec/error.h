@@ -16,4 +16,14 @@ class UsageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// An external user or item id the model does not know (a UsageError: exit 2 in the CLI).
+class UnknownIdError : public UsageError {
+ public:
+  UnknownIdError(const std::string& what, std::string id) : UsageError(what), id_(std::move(id)) {}
+  const std::string& id() const { return id_; }
+
+ private:
+  std::string id_;
+};
+
 }  // namespace mfrec

@@ -10,6 +10,7 @@
 namespace mfrec {
 
 struct FitResult {
+  Model model;  // complete (finalize_model): ready to save, evaluate and recommend from
   TrainResult train;
   ErrorMetrics val, test;
   // Ranking engines: the split's protocol (ranking_protocol) at k = 10; empty (k = 0) otherwise.
@@ -28,9 +29,11 @@ void finalize_model(Model& model, const Split& split);
 // every other split -> full ranking.
 RankingOptions ranking_protocol(SplitKind kind, uint64_t seed = 0);
 
-// `resume`: a model trained before on (a version of) this data; its rows are carried over by
-// external id and training continues from them (Adam's moments start afresh).
-Model fit(const Dataset& data, const Split& split, const TrainOptions& options, FitResult& result,
-          const EpochCallback& on_epoch = {}, const Model* resume = nullptr);
+FitResult fit(const Dataset& data, const Split& split, const TrainOptions& options, const EpochCallback& on_epoch = {});
+// Training continued from `previous`, a model trained before on (a version of) this data: its rows
+// are carried over by external id (Adam's moments start afresh). Throws UsageError for an engine
+// that cannot resume or another dim or kind.
+FitResult fit_from(const Model& previous, const Dataset& data, const Split& split, const TrainOptions& options,
+                   const EpochCallback& on_epoch = {});
 
 }  // namespace mfrec

@@ -10,6 +10,7 @@
 #include "mfrec/factors.h"
 #include "mfrec/fit.h"
 #include "mfrec/id_map.h"
+#include "mfrec/mf.h"
 #include "mfrec/metrics.h"
 #include "mfrec/model.h"
 #include "mfrec/precision.h"

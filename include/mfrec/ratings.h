@@ -18,6 +18,8 @@ struct Ratings {
   void push(uint32_t u, uint32_t i, float r);
   // The rows at `rows`, in that order.
   Ratings select(const std::vector<uint32_t>& rows) const;
+  // Keeps the last of each repeated (user, item) pair, in order; returns how many were dropped.
+  size_t drop_duplicates(size_t n_users, size_t n_items);
 };
 
 }  // namespace mfrec

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string>
 
+#include "mfrec/dataset.h"
 #include "mfrec/ratings.h"
 
 namespace mfrec {
@@ -33,5 +34,18 @@ Split make_split(const Ratings& all, const SplitOptions& options);
 Split make_split(Ratings&& all, const SplitOptions& options);
 // Keeps the given test part and holds validation out of `train` (the `files` split).
 Split split_given(const Ratings& train, const Ratings& test, const SplitOptions& options);
+
+// A data set and its split, read in one step (what `train`, `eval` and the facade do).
+struct SplitData {
+  Dataset data;  // ids, titles, rating range, fingerprint; its ratings are left empty (they are in split)
+  Split split;
+};
+// Reads `read` and splits it; for SplitKind::files, reads `train_file` and `test_file` (each taken as
+// given, else relative to the `read.path` folder) into one id space. The parts keep timestamps only
+// with keep_time (an engine that reads them: ials with recency). Throws DataError or UsageError.
+SplitData load_split(const ReadOptions& read, const SplitOptions& options, const std::string& train_file = {},
+                     const std::string& test_file = {}, bool keep_time = false);
+// Splits a data set already in memory (any kind but `files`), the same way.
+SplitData split_dataset(Dataset data, const SplitOptions& options, bool keep_time = false);
 
 }  // namespace mfrec

@@ -1,8 +1,10 @@
 #pragma once
 // Training: options (the recipe's values are the defaults), the epoch loop with validation,
 // early stopping and divergence detection. The optimizers live behind `Engine` (src/train/).
+#include <concepts>
 #include <cstdint>
 #include <functional>
+#include <type_traits>
 #include <string>
 #include <vector>
 
@@ -57,6 +59,9 @@ struct TrainOptions {
   uint32_t threads_for(size_t n_train, double load_average, std::string* why = nullptr) const;
   void validate() const;  // throws UsageError
   nlohmann::json to_json() const;
+  // By the CLI's option names (model, keep, precision and confidence as their words); validated.
+  // Throws UsageError naming an unknown option or a value of the wrong type.
+  static TrainOptions from_json(const nlohmann::json& j);
 };
 
 struct EpochStats {
@@ -76,9 +81,27 @@ struct TrainResult {
   double loop_seconds = 0;    // the whole epoch loop: the epochs, validation after each, keeping the best
   bool diverged = false;      // the loss became NaN or infinite; the model holds the last good epoch
   bool early_stopped = false;
+  bool stopped = false;       // the epoch callback asked to stop
 };
 
-using EpochCallback = std::function<void(const EpochStats&)>;
+// Called after every epoch. A callable that returns bool stops training when it returns false: the
+// model then holds the best epoch so far, as after early stopping (TrainResult::stopped says so).
+class EpochCallback {
+ public:
+  EpochCallback() = default;
+  template <class F>
+    requires std::invocable<F&, const EpochStats&>
+  EpochCallback(F f) {  // NOLINT: implicit, so that any lambda converts
+    if constexpr (std::is_same_v<std::invoke_result_t<F&, const EpochStats&>, bool>) fn_ = std::move(f);
+    else fn_ = [f = std::move(f)](const EpochStats& s) mutable { f(s); return true; };
+  }
+  // Whether to go on.
+  bool operator()(const EpochStats& s) const { return !fn_ || fn_(s); }
+  explicit operator bool() const { return bool(fn_); }
+
+ private:
+  std::function<bool(const EpochStats&)> fn_;
+};
 
 // Trains `model` (prepared by prepare_model, or init()-ed, or resumed) on `train`, watching `val`:
 // by RMSE for rating engines, by NDCG@10 under `val_protocol` for ranking engines. Leaves the

@@ -12,15 +12,6 @@ namespace fs = std::filesystem;
 
 namespace mfrec::cli {
 
-namespace {
-
-// Timestamps only decide the split; the parts do without them (a fifth of their memory).
-void drop_timestamps(Split& s) {
-  for (Ratings* part : {&s.train, &s.val, &s.test}) std::vector<int64_t>().swap(part->time);
-}
-
-}  // namespace
-
 void DataArgs::add(CLI::App& cmd, bool data_required) {
   auto* path = cmd.add_option("--data_path", read.path,
                               "ratings: an ml-1m/ml-100k/MovieLens-CSV folder, or a ratings file");
@@ -63,44 +54,13 @@ void DataArgs::load(Dataset& d, Split& s) {
       (split_options.fold < 0 || split_options.fold >= split_options.folds))
     throw UsageError(fmt::format("--split kfold needs --fold K with K from 1 to {} (--folds {})", split_options.folds,
                                  split_options.folds));
-  if (split_options.kind != SplitKind::files) {
-    if (!train_file.empty() || !test_file.empty()) throw UsageError("--train and --test go with --split files");
-    d = load_dataset(read);
-    s = make_split(std::move(d.ratings), split_options);  // d.ratings is left empty
-    if (!keep_time) drop_timestamps(s);
-    return;
-  }
-  if (train_file.empty() || test_file.empty()) throw UsageError("--split files needs --train FILE and --test FILE");
-  // Files are taken as given, else relative to the --data_path folder (so `--train u1.base` works).
-  auto resolve = [&](const std::string& f) {
-    if (fs::exists(f) || read.path.empty()) return f;
-    const fs::path base = fs::is_directory(read.path) ? fs::path(read.path) : fs::path(read.path).parent_path();
-    return (base / f).string();
-  };
-  const auto t0 = std::chrono::steady_clock::now();
-  ReadOptions r = read;
-  r.path = resolve(train_file);
-  d.source = detect_source(r);
-  Ratings train = read_ratings(d.source.ratings_file, d.source.layout, d.users, d.items, &d.report);
-  if (read.min_rating) train = keep_at_least(train, *read.min_rating, d.source.ratings_file);
-  r.path = resolve(test_file);
-  const Source test_source = detect_source(r);
-  ReadReport test_report;
-  Ratings test = read_ratings(test_source.ratings_file, test_source.layout, d.users, d.items, &test_report);
-  if (read.min_rating) test = keep_at_least(test, *read.min_rating, test_source.ratings_file);
-  d.report.duplicates += test_report.duplicates;
-  d.report.bytes += test_report.bytes;
-  d.report.lines += test_report.lines;
-  std::string items_file = d.source.items_file;
-  if (items_file.empty() && !read.path.empty() && fs::is_directory(read.path)) items_file = detect_source(read).items_file;
-  d.catalog = read_catalog(items_file, d.source.layout.name, d.items);
-  auto [lo, hi] = std::minmax_element(train.value.begin(), train.value.end());
-  d.rating_min = *lo;
-  d.rating_max = *hi;
-  d.fingerprint = data_fingerprint(train, d.users, d.items, data_fingerprint(test, d.users, d.items));
-  s = split_given(train, test, split_options);
-  if (!keep_time) drop_timestamps(s);
-  d.load_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (split_options.kind != SplitKind::files && (!train_file.empty() || !test_file.empty()))
+    throw UsageError("--train and --test go with --split files");
+  if (split_options.kind == SplitKind::files && (train_file.empty() || test_file.empty()))
+    throw UsageError("--split files needs --train FILE and --test FILE");
+  SplitData sd = load_split(read, split_options, train_file, test_file, keep_time);
+  d = std::move(sd.data);
+  s = std::move(sd.split);
 }
 
 nlohmann::json DataArgs::describe() const {

@@ -104,8 +104,8 @@ nlohmann::json run(const Args& a) {
     if (isatty(STDERR_FILENO)) bar.update(s.epoch, ranking ? fmt::format("val_ndcg@10 {:.4f}", s.val_ndcg) : fmt::format("val_rmse {:.4f}", s.val_rmse));
     else if (!a.quiet) fmt::print("{}\n", line);
   };
-  FitResult r;
-  Model model = fit(data, split, o, r, on_epoch, previous.get());
+  FitResult r = previous ? fit_from(*previous, data, split, o, on_epoch) : fit(data, split, o, on_epoch);
+  Model& model = r.model;
   bar.done();
   const size_t epochs_run = r.train.history.size();
   const double sps = double(split.train.size()) * double(epochs_run) / std::max(r.train.train_seconds, 1e-9);

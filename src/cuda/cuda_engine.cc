@@ -85,7 +85,7 @@ bool cuda_available(std::string* why) { return cuda::device_usable(why); }
 
 std::unique_ptr<Engine> make_cuda(Model& model, const Ratings& train, const TrainOptions& o) {
   if (o.optimizer != "adam" && o.optimizer != "sgd")
-    throw UsageError("--device cuda trains with --optimizer adam or sgd; " + o.optimizer + " runs on the CPU (--device cpu)");
+    throw UsageError("`device` cuda trains with `optimizer` adam or sgd; " + o.optimizer + " runs on the CPU (`device` cpu)");
   std::string why;
   if (!cuda_available(&why)) throw DataError("--device cuda: " + why);
   return std::make_unique<CudaEngine>(model, train, o);

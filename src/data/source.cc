@@ -63,13 +63,13 @@ std::vector<Column> parse_columns(const std::string& format) {
     else if (name == "rating" || name == "count") cols.push_back(Column::rating);  // a count is the value too
     else if (name == "timestamp") cols.push_back(Column::timestamp);
     else if (name == "skip") cols.push_back(Column::skip);
-    else throw UsageError("--format: unknown column '" + name + "' (expected user, item, rating, count, timestamp or skip)");
+    else throw UsageError("`format`: unknown column '" + name + "' (expected user, item, rating, count, timestamp or skip)");
     if (comma == std::string::npos) break;
     start = comma + 1;
   }
   auto count = [&](Column c) { return std::count(cols.begin(), cols.end(), c); };
   if (count(Column::user) != 1 || count(Column::item) != 1 || count(Column::rating) > 1 || count(Column::timestamp) > 1)
-    throw UsageError("--format must name user and item once each (and rating or count, and timestamp, at most once): '" +
+    throw UsageError("`format` must name user and item once each (and rating or count, and timestamp, at most once): '" +
                      format + "'");
   return cols;
 }
@@ -237,7 +237,7 @@ Source detect_source(const ReadOptions& o) {
   if (o.rating_min) s.layout.rating_min = o.rating_min;
   if (o.rating_max) s.layout.rating_max = o.rating_max;
   if (s.layout.rating_min && s.layout.rating_max && *s.layout.rating_min > *s.layout.rating_max)
-    throw UsageError("the rating range is empty: --rating_min is above --rating_max");
+    throw UsageError("the rating range is empty: `rating_min` is above `rating_max`");
   return s;
 }
 

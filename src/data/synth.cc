@@ -50,10 +50,10 @@ std::vector<uint32_t> user_activity(const SynthOptions& o, Random& rng) {
 
 void write_synthetic(const std::string& dir, const SynthOptions& o) {
   if (o.users == 0 || o.items == 0 || o.rank == 0) throw UsageError("synth: users, items and rank must be positive");
-  if (o.min_per_user > o.items * 0.7) throw UsageError("synth: --min_per_user is above 70% of the items");
-  if (!(o.noise >= 0) || !std::isfinite(o.noise)) throw UsageError("synth: --noise must be a finite number >= 0");
+  if (o.min_per_user > o.items * 0.7) throw UsageError("synth: `min_per_user` is above 70% of the items");
+  if (!(o.noise >= 0) || !std::isfinite(o.noise)) throw UsageError("synth: `noise` must be a finite number >= 0");
   if (o.ratings < uint64_t(o.min_per_user) * o.users || o.ratings > uint64_t(o.users) * uint64_t(o.items * 0.7))
-    throw UsageError(fmt::format("synth: --ratings must be between users x {} and 70% of users x items", o.min_per_user));
+    throw UsageError(fmt::format("synth: `ratings` must be between users x {} and 70% of users x items", o.min_per_user));
   Random rng(o.seed);
   const uint32_t k = o.rank;
   // Planted model: a global mean, user and item biases, rank-k factors.

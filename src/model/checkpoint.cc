@@ -221,7 +221,7 @@ FoldInPrior legacy_prior(const nlohmann::json& meta) {
 
 }  // namespace
 
-void save_model(const Model& m, const std::string& path) {
+std::string encode_model(const Model& m) {
   nlohmann::json header = {{"kind", model_kind_name(m.kind)},
                            {"objective", objective_name(m.objective)},
                            {"fold_in", m.fold_in.to_json()},
@@ -253,7 +253,11 @@ void save_model(const Model& m, const std::string& path) {
   w.array(m.seen.offsets);
   w.array(m.seen.items);
   w.pod(checkpoint::checksum(w.buffer().data(), w.buffer().size()));
-  write_file_atomically(path, w.buffer());
+  return std::move(w.buffer());
+}
+
+void save_model(const Model& m, const std::string& path) {
+  write_file_atomically(path, encode_model(m));
 }
 
 Model load_model(const std::string& path) {
@@ -268,7 +272,10 @@ Model load_model(const std::string& path) {
   } catch (const DataError& e) {
     throw DataError(where(path, 0, std::string("cannot open the model: ") + e.what()));
   }
-  const std::string_view data = file->view();
+  return decode_model(file->view(), path);
+}
+
+Model decode_model(std::string_view data, const std::string& path) {
   if (data.size() < sizeof kMagic || std::memcmp(data.data(), kMagic, sizeof kMagic) != 0)
     throw DataError(where(path, 0, "not an mfrec model file (bad magic number)"));
   Reader r(path, data.substr(0, data.size() >= 8 ? data.size() - 8 : 0));

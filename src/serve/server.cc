@@ -53,11 +53,11 @@ std::string integer_text(const nlohmann::json& v) {
 }  // namespace
 
 void ServeOptions::validate() const {
-  if (model_path.empty()) throw UsageError("--model is required");
-  if (port < 0 || port > 65535) throw UsageError("--port must be between 0 and 65535");
+  if (model_path.empty()) throw UsageError("`model` is required");
+  if (port < 0 || port > 65535) throw UsageError("`port` must be between 0 and 65535");
   // httplib 0.11 answers 500 on descriptors past FD_SETSIZE (1024): connections stay below it.
-  if (threads < 1 || threads > 1000) throw UsageError("--threads must be between 1 and 1000");
-  if (request_timeout_ms < 1 || idle_timeout_ms < 1) throw UsageError("--request_timeout_ms and --idle_timeout_ms must be at least 1");
+  if (threads < 1 || threads > 1000) throw UsageError("`threads` must be between 1 and 1000");
+  if (request_timeout_ms < 1 || idle_timeout_ms < 1) throw UsageError("`request_timeout_ms` and `idle_timeout_ms` must be at least 1");
   if (max_k < 1) throw UsageError("max_k must be at least 1");
 }
 

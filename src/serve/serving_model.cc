@@ -41,8 +41,8 @@ std::shared_ptr<const Recommender> load_rating_model(const std::string& path) {
     for (const EngineInfo& e : engines())
       if (e.objective == Objective::rating) rating_engines += (rating_engines.empty() ? "" : ", ") + e.name;
     throw UsageError(fmt::format(
-        "--rating_model {} is a {} model{}: its scores are only an order, not ratings; give a model "
-        "trained for ratings (--optimizer {})",
+        "`rating_model` {} is a {} model{}: its scores are only an order, not ratings; give a model "
+        "trained for ratings (`optimizer` {})",
         path, objective_name(m.objective), engine.empty() ? "" : " (" + engine + ")", rating_engines));
   }
   return rating;

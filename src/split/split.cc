@@ -46,7 +46,7 @@ struct Rows {
 void hold_out_validation(Rows& rows, const SplitOptions& o, const Ratings* all = nullptr) {
   check_ratio(o.val_ratio, "val_ratio");
   if (o.val_temporal) {
-    if (!all || !all->has_time()) throw UsageError("--val_split temporal needs timestamps, and this data has none");
+    if (!all || !all->has_time()) throw UsageError("`val_split` temporal needs timestamps, and this data has none");
     const Ratings part = all->select(rows.train);
     std::vector<uint32_t> train, val;
     per_user_cut(part, o.val_ratio, true, train, val);
@@ -112,7 +112,7 @@ void leave_one_out(const Ratings& r, const SplitOptions& o, Rows& rows) {
 void held_out_users(const Ratings& r, const SplitOptions& o, Rows& rows) {
   check_ratio(o.test_ratio, "test_ratio");
   check_ratio(o.val_ratio, "val_ratio");
-  if (o.test_ratio + o.val_ratio >= 1) throw UsageError("--test_ratio plus --val_ratio must be below 1");
+  if (o.test_ratio + o.val_ratio >= 1) throw UsageError("`test_ratio` plus `val_ratio` must be below 1");
   auto groups = rows_by_user(r);
   std::vector<uint32_t> users(groups.size());
   std::iota(users.begin(), users.end(), 0u);
@@ -130,7 +130,7 @@ Rows assign(const Ratings& all, const SplitOptions& o) {
   Rows rows;
   switch (o.kind) {
     case SplitKind::temporal:
-      if (!all.has_time()) throw UsageError("--split temporal needs timestamps, and this data has none (use --split random)");
+      if (!all.has_time()) throw UsageError("`split` temporal needs timestamps, and this data has none (use `split` random)");
       [[fallthrough]];
     case SplitKind::fileorder:
       check_ratio(o.test_ratio, "test_ratio");
@@ -147,12 +147,12 @@ Rows assign(const Ratings& all, const SplitOptions& o) {
       break;
     }
     case SplitKind::kfold: {
-      if (o.folds < 2) throw UsageError("--folds must be at least 2");
+      if (o.folds < 2) throw UsageError("`folds` must be at least 2");
       if (o.fold < 0 || o.fold >= o.folds)
-        throw UsageError("--split kfold needs --fold between 0 and " + std::to_string(o.folds - 1));
+        throw UsageError("`split` kfold needs `fold` between 0 and " + std::to_string(o.folds - 1));
       // Each fold's test part must hold a rating (else its RMSE is NaN and the mean with it).
       if (size_t(o.folds) > all.size())
-        throw UsageError(fmt::format("--folds {} is more than the {} ratings: at most {} folds", o.folds, all.size(), all.size()));
+        throw UsageError(fmt::format("`folds` {} is more than the {} ratings: at most {} folds", o.folds, all.size(), all.size()));
       std::vector<uint32_t> order(all.size());
       std::iota(order.begin(), order.end(), 0u);
       Random(o.seed).shuffle(order);
@@ -169,7 +169,7 @@ Rows assign(const Ratings& all, const SplitOptions& o) {
       held_out_users(all, o, rows);
       return rows;
     case SplitKind::files:
-      throw UsageError("--split files needs --train and --test files");
+      throw UsageError("`split` files needs `train` and `test` files");
   }
   hold_out_validation(rows, o, &all);
   return rows;

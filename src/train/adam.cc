@@ -81,7 +81,7 @@ class AdamEngine final : public Engine {
     stride_ = round_up(moments_at_ + 2 * sizeof(float) * kp_);
     const size_t users = model.n_users(), items = model.n_items();
     if (!BatchSlots::fits(o_.batch_size, users, items))
-      throw UsageError("adam: a --batch_size over 65536 needs at most 65536 users and 65536 items (this data has " +
+      throw UsageError("adam: a `batch_size` over 65536 needs at most 65536 users and 65536 items (this data has " +
                        std::to_string(users) + " users and " + std::to_string(items) + " items)");
     items_at_ = round_up(users * stride_);
     biases_at_ = round_up(items_at_ + items * stride_);
@@ -270,7 +270,7 @@ class AdamEngine final : public Engine {
     }
     if (!granted)  // OMP_THREAD_LIMIT or OMP_DYNAMIC can grant fewer
       throw UsageError("adam: " + std::to_string(slices_) +
-                       " threads were asked for and fewer granted; use --threads 1");
+                       " threads were asked for and fewer granted; use `threads` 1");
     prepared_ = ahead ? epoch + 1 : kNone;
     step_ += n_batches;
     return sse / double(n);

@@ -80,11 +80,11 @@ TrainOptions perturb(const Trial& best, const TuneOptions& t, Random& rng, doubl
 
 std::vector<Trial> autotune(const Dataset& data, const Split& split, const TrainOptions& base, const TuneOptions& t,
                             const std::function<void(const Trial&, size_t)>& on_trial) {
-  if (!(t.budget_seconds > 0)) throw UsageError("--budget must be positive");
+  if (!(t.budget_seconds > 0)) throw UsageError("`budget` must be positive");
   if (t.optimizers.empty()) throw UsageError("no optimizer to tune");
   if (t.max_dim < kDims[0])
-    throw UsageError(fmt::format("--max_dim {} is below the smallest dim tune tries ({})", t.max_dim, kDims[0]));
-  if (split.val.size() == 0) throw UsageError("tuning needs a validation part (--val_ratio > 0)");
+    throw UsageError(fmt::format("`max_dim` {} is below the smallest dim tune tries ({})", t.max_dim, kDims[0]));
+  if (split.val.size() == 0) throw UsageError("tuning needs a validation part (`val_ratio` > 0)");
   for (const auto& name : t.optimizers) {
     TrainOptions probe = base;
     probe.optimizer = name;
@@ -105,8 +105,7 @@ std::vector<Trial> autotune(const Dataset& data, const Split& split, const Train
     const bool explore = trials.size() < 6 || rng.uniform() < 0.3 * (1 - spent);
     TrainOptions o = explore ? random_trial(base, t, rng) : perturb(trials[best], t, rng, 1.0 - 0.9 * spent);
     const auto t0 = std::chrono::steady_clock::now();
-    FitResult r;
-    fit(data, split, o, r);
+    FitResult r = fit(data, split, o);
     const bool ranking = engine_info(o.optimizer).objective == Objective::ranking;
     Trial trial{o, r.train.history.empty() ? INFINITY : r.val.rmse,
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),

@@ -18,8 +18,8 @@ namespace {
 // Copies the rows of `from` whose external ids exist in `to` (factors, biases).
 void carry_over(const Model& from, Model& to) {
   if (from.dim != to.dim || from.kind != to.kind)
-    throw UsageError("--resume: the model has dim " + std::to_string(from.dim) +
-                     " and another kind or dim was asked for; use the same --dim and --model");
+    throw UsageError("`resume`: the model has dim " + std::to_string(from.dim) +
+                     " and another kind or dim was asked for; use the same `dim` and `model`");
   std::vector<float> row(to.dim);
   for (size_t u = 0; u < from.n_users(); ++u) {
     if (auto v = to.users.find(from.users.external(uint32_t(u)))) {
@@ -71,13 +71,17 @@ RankingOptions ranking_protocol(SplitKind kind, uint64_t seed) {
   return r;
 }
 
-Model fit(const Dataset& data, const Split& split, const TrainOptions& o, FitResult& result,
-          const EpochCallback& on_epoch, const Model* resume) {
-  Model m = prepare_model(data, split.train, o);
+namespace {
+
+FitResult fit_any(const Dataset& data, const Split& split, const TrainOptions& o, const EpochCallback& on_epoch,
+                  const Model* resume) {
+  FitResult result;
+  result.model = prepare_model(data, split.train, o);
+  Model& m = result.model;
   uint64_t epochs_before = 0;
   if (resume) {
     if (!engine_info(o.optimizer).resumable)
-      throw UsageError("--resume: " + o.optimizer + (o.optimizer == "mcmc"
+      throw UsageError("`resume`: " + o.optimizer + (o.optimizer == "mcmc"
           ? " cannot continue a chain: the model holds the posterior mean, not the sampler's state; train from the start"
           : " cannot continue from a saved model; train from the start"));
     carry_over(*resume, m);
@@ -109,7 +113,18 @@ Model fit(const Dataset& data, const Split& split, const TrainOptions& o, FitRes
                     {"fingerprint", fmt::format("{:016x}", data.fingerprint)}};
   if (m.objective == Objective::ranking) m.meta["test_ranking"] = result.test_ranking.to_json();
   else m.meta["test_rmse"] = result.test.rmse;
-  return m;
+  return result;
+}
+
+}  // namespace
+
+FitResult fit(const Dataset& data, const Split& split, const TrainOptions& o, const EpochCallback& on_epoch) {
+  return fit_any(data, split, o, on_epoch, nullptr);
+}
+
+FitResult fit_from(const Model& previous, const Dataset& data, const Split& split, const TrainOptions& o,
+                   const EpochCallback& on_epoch) {
+  return fit_any(data, split, o, on_epoch, &previous);
 }
 
 }  // namespace mfrec

@@ -320,7 +320,7 @@ class SgdEngine final : public Engine {
       // --blocks is checked against the data before anything is sized by it.
       const size_t most = std::min<size_t>({kMaxGridSide, model.n_users(), model.n_items()});
       if (o.blocks > most)
-        throw UsageError(fmt::format("sgd: --blocks {} is more than this data allows (at most {}: the smaller of the "
+        throw UsageError(fmt::format("sgd: `blocks` {} is more than this data allows (at most {}: the smaller of the "
                                      "{} users, the {} items and {})", o.blocks, most, model.n_users(), model.n_items(), kMaxGridSide));
       const uint32_t side = o.blocks ? o.blocks : auto_grid_side(uint32_t(threads_), model.n_users(), model.n_items(), row_bytes);
       grid_ = make_grid(samples, model.n_users(), model.n_items(), side, o.seed);

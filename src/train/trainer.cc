@@ -75,13 +75,19 @@ TrainResult train(Model& model, const Ratings& train_part, const Ratings& val, c
       s.val_rmse = engine->rmse(val);
     }
     result.history.push_back(s);
-    if (on_epoch) on_epoch(s);
+    const bool go_on = on_epoch(s);
     const double val_metric = ranking ? s.val_ndcg : s.val_rmse;
     if (!std::isfinite(loss) || (val.size() && !std::isfinite(val_metric))) {
       result.diverged = true;
       break;
     }
-    if (engine->burning_in()) continue;
+    if (engine->burning_in()) {
+      if (!go_on) {
+        result.stopped = true;
+        break;
+      }
+      continue;
+    }
     // Lower is better: RMSE, or minus NDCG. Without a validation part every epoch is the best so far.
     const double score = !val.size() ? -double(epoch) : ranking ? -s.val_ndcg : s.val_rmse;
     if (score < best_val) {
@@ -92,6 +98,10 @@ TrainResult train(Model& model, const Ratings& train_part, const Ratings& val, c
       best = Params(model);
     } else if (o.patience && ++since_best >= o.patience) {
       result.early_stopped = true;
+      break;
+    }
+    if (!go_on) {
+      result.stopped = true;
       break;
     }
   }
