@@ -72,4 +72,18 @@ pkg-config --exists --print-errors mfrec-serve
 g++ -std=c++20 -O1 examples/train_and_recommend.cc -o "$tmp/pc_example" $(pkg-config --cflags --libs mfrec)
 "$prefix/bin/mfrec" synth --out "$tmp/data" --users 200 --items 150 --ratings 4000 >/dev/null
 TMPDIR=$tmp/run "$tmp/pc_example" "$tmp/data" 2 >/dev/null
+
+# The Python package (where the build has it): installed as `cmake --install --component python` puts
+# it (DESTDIR keeps the system's site-packages untouched), then imported and used from another folder.
+if [ -f "$build/python/mfrec/__init__.py" ]; then
+  DESTDIR=$tmp/destdir cmake --install "$build" --component python >/dev/null
+  site=$(dirname "$(find "$tmp/destdir" -name __init__.py -path '*/mfrec/*' | head -1)")/..
+  (cd "$tmp/run" && PYTHONPATH=$site /usr/bin/python3 -c "
+import mfrec, sys
+m = mfrec.load_model('$tmp/run/mfrec-example/model.mfrec')
+ids, scores = m.recommend(m.user_ids[0], N=5)
+assert len(ids) == 5, ids
+assert mfrec.__file__.startswith('$tmp/destdir'), mfrec.__file__
+print('python package: OK')")
+fi
 echo "check_install: OK"

@@ -198,7 +198,7 @@ class MF:
         """(ids, scores) of the N best items for a user (what the user rated in training left out
         unless filter_already_liked_items=False; `filter_items` left out too). For an array of
         users, 2-D arrays (one row per user; a short list is padded with -1 or None and NaN)."""
-        if np.ndim(user) == 0:
+        if isinstance(user, (int, str, np.integer)) or np.ndim(user) == 0:
             return self._m.recommend(user, N, filter_already_liked_items,
                                      None if filter_items is None else _ids(filter_items))
         if filter_items is not None:

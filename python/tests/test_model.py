@@ -199,3 +199,12 @@ def test_ctrl_c_during_fit_stops_cleanly(synth_dir, tmp_path):
     out, err = p.communicate(timeout=60)
     assert p.returncode == 0, err
     assert out.strip() == "interrupted True True 10", (out, err)
+
+
+def test_on_ml100k_ials_beats_the_popularity_chart(ml100k):
+    data = mfrec.load(ml100k)
+    assert len(data) == 100000 and data.n_users == 943
+    train, val, test = mfrec.split(data, "temporal", seed=0)
+    pop = mfrec.MF(optimizer="popularity").fit(train, val=val).evaluate(test)
+    ials = mfrec.MF(optimizer="ials", dim=32, epochs=8, alpha=16, reg=10).fit(train, val=val).evaluate(test)
+    assert ials["ndcg"] > pop["ndcg"] * 1.1, (ials, pop)
