@@ -102,6 +102,9 @@ struct Model {
   // Prediction for ids that may be unknown (index == npos): the documented fallback.
   static constexpr uint32_t npos = UINT32_MAX;
   float predict_any(uint32_t u, uint32_t i) const;
+  // What the model is, as the checkpoint's header and export's model.json say it: kind, objective,
+  // fold-in prior, dim, precision, sizes, global mean, rating range and the metadata.
+  nlohmann::json info() const;
 };
 
 }  // namespace mfrec

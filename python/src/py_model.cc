@@ -180,12 +180,7 @@ void bind_model(pyb::module_& m) {
       .def_property_readonly("fitted", [](const Model& m) { return m.mf.fitted(); })
       .def_property_readonly("options", [](const Model& m) { return from_json(m.options); })
       .def_property_readonly("info", [](const Model& m) {
-        const mfrec::Model& x = m.mf.model();
-        json j = {{"kind", model_kind_name(x.kind)}, {"objective", objective_name(x.objective)}, {"dim", x.dim},
-                  {"precision", precision_name(x.precision())}, {"n_users", x.n_users()}, {"n_items", x.n_items()},
-                  {"rating_min", x.rating_min}, {"rating_max", x.rating_max}, {"global_mean", x.global_mean},
-                  {"meta", x.meta}};
-        return from_json(j);
+        return from_json(m.mf.model().info());
       })
       .def_property_readonly("history", [](const Model& m) {
         pyb::list out;

@@ -34,7 +34,7 @@ nlohmann::json describe(const Model& m, const std::string& path) {
   const auto& meta = m.meta;
   nlohmann::json j = {{"model", path},
                       {"file_bytes", std::filesystem::file_size(path)},
-                      {"kind", m.kind == ModelKind::plain ? "plain" : "biased"},
+                      {"kind", model_kind_name(m.kind)},
                       {"users", m.n_users()},
                       {"items", m.n_items()},
                       {"dim", m.dim},

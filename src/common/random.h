@@ -8,6 +8,15 @@
 
 namespace mfrec {
 
+// splitmix64's step and finaliser (Steele, Lea, Flood 2014): every output bit depends on every input
+// bit. The one hash that seeds and keys every generator here (src/cuda/update_math.h has the device's).
+inline constexpr uint64_t kGoldenGamma = 0x9e3779b97f4a7c15ull;
+inline constexpr uint64_t splitmix64_mix(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
 class Random {
  public:
   explicit Random(uint64_t seed) {
@@ -32,12 +41,7 @@ class Random {
 
  private:
   static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-  static uint64_t splitmix(uint64_t& x) {
-    uint64_t z = (x += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
+  static uint64_t splitmix(uint64_t& x) { return splitmix64_mix(x += kGoldenGamma); }
   uint64_t s_[4];
 };
 

@@ -222,17 +222,7 @@ FoldInPrior legacy_prior(const nlohmann::json& meta) {
 }  // namespace
 
 std::string encode_model(const Model& m) {
-  nlohmann::json header = {{"kind", model_kind_name(m.kind)},
-                           {"objective", objective_name(m.objective)},
-                           {"fold_in", m.fold_in.to_json()},
-                           {"dim", m.dim},
-                           {"precision", precision_name(m.precision())},
-                           {"n_users", m.n_users()},
-                           {"n_items", m.n_items()},
-                           {"global_mean", m.global_mean},
-                           {"rating_min", m.rating_min},
-                           {"rating_max", m.rating_max},
-                           {"meta", m.meta}};
+  const nlohmann::json header = m.info();
   const std::string h = json_text(header);
   Writer w;
   w.bytes(kMagic, sizeof kMagic);

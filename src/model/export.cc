@@ -117,15 +117,7 @@ std::vector<std::string> export_model(const Model& m, const std::string& dir) {
   const std::string items_path = path("items.csv");
   write_file(items_path, items, nullptr, 0);
 
-  const nlohmann::json info = {{"kind", model_kind_name(m.kind)}, {"objective", objective_name(m.objective)},
-                               {"dim", m.dim},
-                               {"n_users", m.n_users()},
-                               {"n_items", m.n_items()},
-                               {"global_mean", m.global_mean},
-                               {"rating_min", m.rating_min},
-                               {"rating_max", m.rating_max},
-                               {"precision", precision_name(m.precision())},
-                               {"meta", m.meta}};
+  const nlohmann::json info = m.info();
   const std::string json_path = path("model.json");
   write_file(json_path, json_text(info, 2) + "\n", nullptr, 0);
   return written;

@@ -164,4 +164,11 @@ float Model::predict_any(uint32_t u, uint32_t i) const {
   return std::clamp(r, rating_min, rating_max);
 }
 
+nlohmann::json Model::info() const {
+  return {{"kind", model_kind_name(kind)}, {"objective", objective_name(objective)}, {"fold_in", fold_in.to_json()},
+          {"dim", dim},  {"precision", precision_name(precision())},  {"n_users", n_users()},
+          {"n_items", n_items()}, {"global_mean", global_mean}, {"rating_min", rating_min},
+          {"rating_max", rating_max}, {"meta", meta}};
+}
+
 }  // namespace mfrec

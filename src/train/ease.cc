@@ -10,11 +10,7 @@
 // above --memory_budget_mb the engine stops before allocating.
 #include <omp.h>
 
-// g++ 12 warns that the AVX-512 intrinsics under Eigen's kernels use _mm512_undefined_ps() "maybe
-// uninitialized" (GCC bug 105593); nothing in this file is.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <Eigen/Cholesky>
-#include <Eigen/Core>
+#include "common/eigen.h"
 #include <fmt/format.h>
 
 #include "mfrec/error.h"
@@ -24,7 +20,6 @@
 namespace mfrec {
 namespace {
 
-using Matrix = Eigen::MatrixXf;
 
 class EaseEngine final : public Engine {
  public:

@@ -14,11 +14,7 @@
 // current row, applying the matrix without forming it: O(nnz k + k^2) a step.
 #include <omp.h>
 
-// g++ 12 warns that the AVX-512 intrinsics under Eigen's kernels use _mm512_undefined_ps() "maybe
-// uninitialized" (GCC bug 105593); nothing in this file is.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <Eigen/Cholesky>
-#include <Eigen/Core>
+#include "common/eigen.h"
 #include <algorithm>
 #include <cmath>
 
@@ -31,8 +27,6 @@ namespace mfrec {
 namespace {
 
 using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using Matrix = Eigen::MatrixXf;
-using Vector = Eigen::VectorXf;
 
 // One side's interactions as compressed rows with each one's confidence c.
 struct Side {

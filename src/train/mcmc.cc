@@ -28,11 +28,7 @@
 // During the burn-in the model holds the current sample (dim --dim).
 #include <omp.h>
 
-// g++ 12 warns that the AVX-512 intrinsics under Eigen's kernels use _mm512_undefined_ps() "maybe
-// uninitialized" (GCC bug 105593); nothing in this file is.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <Eigen/Cholesky>
-#include <Eigen/Core>
+#include "common/eigen.h"
 #include <Eigen/QR>
 #include <Eigen/SVD>
 #include <algorithm>
@@ -48,17 +44,10 @@
 namespace mfrec {
 namespace {
 
-using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic>;  // column-major
-using Vector = Eigen::Matrix<float, Eigen::Dynamic, 1>;
 
 // The generator of one draw, from (seed, sweep, stream, index) through splitmix64's finaliser.
 enum Stream : uint64_t { kNoise, kUserPrior, kItemPrior, kUserRows, kItemRows };
-uint64_t mix(uint64_t z) {
-  z += 0x9e3779b97f4a7c15ull;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
+uint64_t mix(uint64_t z) { return splitmix64_mix(z + kGoldenGamma); }
 Random generator(uint64_t seed, uint32_t sweep, Stream stream, uint64_t index) {
   return Random(mix(mix(mix(mix(seed) + sweep) + stream) + index));
 }

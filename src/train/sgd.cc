@@ -50,11 +50,7 @@ struct Ctx {
   uint32_t k;
 };
 
-inline uint64_t mix(uint64_t x) {
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
+inline uint64_t mix(uint64_t x) { return splitmix64_mix(x); }
 
 // The update, arranged for few vector operations: one pass gives d = p.q, pp = |p|^2, qq = |q|^2;
 // then, with e the error,

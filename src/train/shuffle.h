@@ -17,6 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/random.h"
+
 namespace mfrec {
 
 template <typename T>
@@ -106,12 +108,7 @@ class StreamShuffle {
   }
   // A uniform draw in [0, n) from 32 random bits (n < 2^32: a bucket holds far fewer samples).
   static uint32_t below(uint64_t random, uint64_t n) { return uint32_t(((random >> 32) * n) >> 32); }
-  static uint64_t hash(uint64_t x) {  // splitmix64's finaliser
-    x += 0x9e3779b97f4a7c15ull;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-  }
+  static uint64_t hash(uint64_t x) { return splitmix64_mix(x + kGoldenGamma); }
 
   std::span<const T> in_;
   T* out_ = nullptr;
