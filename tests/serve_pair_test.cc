@@ -90,7 +90,9 @@ float expected_prediction(const Model& rating, const std::string& user, const st
 
 TEST_F(ServePair, ARankingModelAloneShowsItsScoresAsTheyAre) {
   start(test::small_ranking_model(), "");
-  const Model& m = server_->recommender()->model();
+  // Held for the whole test: the reload below frees the first model once nothing else holds it.
+  const std::shared_ptr<const Recommender> rec = server_->recommender();
+  const Model& m = rec->model();
   ASSERT_EQ(m.objective, Objective::ranking);
   EXPECT_EQ(server_->rating_recommender(), nullptr);
   const std::string user = m.users.external(0);
