@@ -6,6 +6,7 @@ packages=(g++ cmake make pkg-config
           libcli11-dev libfmt-dev nlohmann-json3-dev libeigen3-dev
           libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev libarchive-dev
           libgtest-dev libgmock-dev libbenchmark-dev
+          libopenmpi-dev openmpi-bin
           chromium)
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,208 @@
+#include "dist/driver.h"
+
+#include <sys/resource.h>
+#include <time.h>
+
+#include <exception>
+#include <stdexcept>
+
+#include "mfrec/engines.h"
+#include "mfrec/error.h"
+#include "train/engine.h"
+#include "train/ials_row.h"
+
+namespace mfrec::dist {
+namespace {
+
+enum class Command : int32_t { setup = 1, epoch, gather, release, report, finish };
+
+struct Message {
+  int32_t command = 0, arg = 0;
+};
+
+struct State {
+  const IdMap* users = nullptr;
+  const IdMap* items = nullptr;
+  bool busy = false;
+  RunReport report;
+};
+State& state() {
+  static State s;
+  return s;
+}
+
+// The non-blocking form on every rank (a blocking and a non-blocking broadcast do not match). The
+// waiting ranks sleep between tests, so that they leave the cores to rank 0 while it validates,
+// evaluates and writes.
+void broadcast(Message& m) {
+  MPI_Request request;
+  MPI_Ibcast(&m, 2, MPI_INT32_T, 0, MPI_COMM_WORLD, &request);
+  if (Comm::world().rank() == 0) {
+    MPI_Wait(&request, MPI_STATUS_IGNORE);
+    return;
+  }
+  for (int done = 0;;) {
+    MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+    if (done) return;
+    const timespec pause{0, 500000};
+    nanosleep(&pause, nullptr);
+  }
+}
+
+// Rank 0: a command to every rank; the caller then takes its own part in it.
+void command(Command c, int32_t arg = 0) {
+  if (state().busy) throw std::logic_error("distributed training: a command was sent while another was under way");
+  Message m{int32_t(c), arg};
+  state().busy = true;
+  broadcast(m);
+}
+
+// Rank 0: the command's collective part is over (not reached when it throws: the job is aborted).
+void done() { state().busy = false; }
+
+// Runs one epoch on this rank and brings the ranks' traffic during it to rank 0.
+double counted_epoch(Comm& comm, Solver& solver, uint32_t epoch, EpochTraffic* out) {
+  const Traffic before = comm.traffic();
+  const double loss = solver.epoch(epoch);
+  const Traffic delta = comm.traffic() - before;
+  const uint64_t mine[2] = {delta.sent, delta.received};
+  std::vector<uint64_t> all(2 * size_t(comm.size()));
+  MPI_Gather(mine, 2, MPI_UINT64_T, all.data(), 2, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+  if (out)
+    for (int r = 0; r < comm.size(); ++r) {
+      const uint64_t s = all[2 * size_t(r)], g = all[2 * size_t(r) + 1];
+      out->max_sent = std::max(out->max_sent, s), out->max_received = std::max(out->max_received, g);
+      out->total_sent += s, out->total_received += g;
+    }
+  return loss;
+}
+
+double peak_rss_mb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return double(u.ru_maxrss) / 1024.0;  // kilobytes on Linux
+}
+
+std::vector<double> gather_peaks(Comm& comm) {
+  const double mine = peak_rss_mb();
+  std::vector<double> all(size_t(comm.size()));
+  MPI_Gather(&mine, 1, MPI_DOUBLE, all.data(), 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+  return all;
+}
+
+// Rank 0's engine: every step a command, then rank 0's own part of it.
+class DriverEngine final : public Engine {
+ public:
+  DriverEngine(Model& model, const Ratings& train, const TrainOptions& o) : Engine(model), o_(o) {
+    Comm& comm = Comm::world();
+    command(Command::setup);
+    const Traffic before = comm.traffic();
+    solver_ = make_solver(comm, SharedData{&train, state().users, state().items}, o, &model);
+    uint64_t sent = (comm.traffic() - before).sent, all = 0;
+    MPI_Reduce(&sent, &all, 1, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
+    state().report = RunReport{};
+    state().report.setup_sent = all;
+    done();
+  }
+  ~DriverEngine() override {
+    if (std::uncaught_exceptions() || state().busy) return;  // the error's handler ends the job
+    command(Command::release);
+    done();
+  }
+
+  double run_epoch(uint32_t epoch) override {
+    command(Command::epoch, int32_t(epoch));
+    EpochTraffic t;
+    const double loss = counted_epoch(Comm::world(), *solver_, epoch, &t);
+    state().report.epochs.push_back(t);
+    stale_ = true;
+    done();
+    return loss;
+  }
+
+  void sync() override {
+    if (!stale_) return;
+    command(Command::gather);
+    const uint64_t before = Comm::world().traffic().received;
+    solver_->gather(&model_);
+    state().report.gathers++;
+    state().report.gather_received += Comm::world().traffic().received - before;
+    stale_ = false;
+    done();
+  }
+
+  double rmse(const Ratings& ratings) override {
+    sync();
+    return Engine::rmse(ratings);
+  }
+
+  FoldInPrior prior(const TrainOptions& o) const override {
+    return o.optimizer == "ials" ? ials_prior(o) : Engine::prior(o);
+  }
+
+ private:
+  TrainOptions o_;
+  std::unique_ptr<Solver> solver_;
+  bool stale_ = false;  // the model's rows are older than the ranks'
+};
+
+std::unique_ptr<Engine> make_driver(Model& model, const Ratings& train, const TrainOptions& o) {
+  return std::make_unique<DriverEngine>(model, train, o);
+}
+
+}  // namespace
+
+void use_distributed_engines(const IdMap& users, const IdMap& items) {
+  state().users = &users;
+  state().items = &items;
+  for (const char* name : {"als", "ials"}) {
+    EngineInfo e = engine_info(name);
+    e.make = make_driver;
+    register_engine(e);
+  }
+}
+
+const RunReport& run_report() { return state().report; }
+
+std::vector<double> peak_memory_mb() {
+  command(Command::report);
+  std::vector<double> peaks = gather_peaks(Comm::world());
+  done();
+  return peaks;
+}
+
+bool idle() { return !state().busy; }
+
+void finish(int code) {
+  command(Command::finish, code);
+  done();
+}
+
+int follow(Comm& comm, const SharedData& data, const TrainOptions& o, const std::function<void()>& release) {
+  std::unique_ptr<Solver> solver;
+  bool released = false;
+  for (;;) {
+    Message m;
+    broadcast(m);
+    switch (Command(m.command)) {
+      case Command::setup: {
+        if (released) throw std::logic_error("distributed training: set up twice");
+        const Traffic before = comm.traffic();
+        solver = make_solver(comm, data, o, nullptr);
+        uint64_t sent = (comm.traffic() - before).sent;
+        MPI_Reduce(&sent, nullptr, 1, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
+        release();
+        released = true;
+        break;
+      }
+      case Command::epoch: counted_epoch(comm, *solver, uint32_t(m.arg), nullptr); break;
+      case Command::gather: solver->gather(nullptr); break;
+      case Command::release: solver.reset(); break;
+      case Command::report: gather_peaks(comm); break;
+      case Command::finish: return m.arg;
+      default: throw std::logic_error("distributed training: an unknown command from rank 0");
+    }
+  }
+}
+
+}  // namespace mfrec::dist
