@@ -244,7 +244,12 @@ void add_train(CLI::App& app) {
   auto* cmd = app.add_subcommand("train", "train a model, report test RMSE, write a checkpoint");
   auto args = std::make_shared<TrainCommand>();
   add_train_options(*cmd, *args);
-  cmd->callback([args] {
+  auto distributed = std::make_shared<bool>(false);
+  cmd->add_flag("--distributed", *distributed,
+                "train als or ials across the ranks of an MPI job: mpirun -np N mfrec train --distributed ...");
+  cmd->callback([args, distributed] {
+    // main.cc hands a command line with --distributed to mfrec-mpi; here it can only come from a file.
+    if (*distributed) throw UsageError("--distributed goes on the command line, not in a --config file");
     if (args->data.split == "kfold" && args->data.split_options.fold < 0) run_all_folds(*args);
     else run(*args);
   });
