@@ -1,6 +1,7 @@
 // Distributed training (mfrec-mpi under mpirun on this machine): als and ials on 1 to 4 ranks give
 // the one-process model within rounding, `mfrec train --distributed` runs it, errors are reported
-// once, and a rank that is killed ends the job within seconds and leaves the checkpoint as it was.
+// once, a rank that is killed ends the job within seconds and leaves the checkpoint as it was, and
+// --checkpoint_every and --resume carry a run over to another number of ranks.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
@@ -163,6 +164,42 @@ std::map<int, pid_t> ranks_of(pid_t launcher) {
   return ranks;
 }
 
+struct Killed {
+  bool ended = false;  // the job ended by itself
+  int status = 0;
+  double seconds = 0;  // from the kill to the job's end
+  std::string out;
+};
+
+// Runs `ranks` ranks of mfrec-mpi train `args`, kills rank `victim` once the output holds `marker`,
+// and waits (30 s at most) for the job to end.
+Killed kill_rank_during(int ranks, const std::string& args, const std::string& marker, int victim, const std::string& dir) {
+  Killed k;
+  const std::string log = dir + "/job.out";
+  const std::string cmd = "exec env " + mpirun(ranks) + kMpi + " train " + args + " > " + log + " 2>&1";
+  pid_t shell = 0;
+  const char* argv[] = {"sh", "-c", cmd.c_str(), nullptr};
+  if (posix_spawn(&shell, "/bin/sh", nullptr, nullptr, const_cast<char**>(argv), environ) != 0) return k;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (test::read_file(log).find(marker) == std::string::npos && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const auto ranks_now = ranks_of(shell);  // `exec`: the shell became mpirun
+  const auto killed = std::chrono::steady_clock::now();
+  if (ranks_now.count(victim)) ::kill(ranks_now.at(victim), SIGKILL);
+  pid_t done = 0;
+  while ((done = waitpid(shell, &k.status, WNOHANG)) == 0 && std::chrono::steady_clock::now() < killed + std::chrono::seconds(30))
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  k.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - killed).count();
+  k.ended = done == shell;
+  if (!k.ended) {
+    ::kill(shell, SIGKILL);
+    waitpid(shell, &k.status, 0);
+  }
+  k.out = test::read_file(log);
+  if (!ranks_now.count(victim)) k.out += "\n(the test found no rank " + std::to_string(victim) + " to kill)";
+  return k;
+}
+
 TEST(Distributed, AKilledRankEndsTheJobWithinSecondsAndTheCheckpointStays) {
   MFREC_REQUIRE_MPI();
   const std::string out = test::scratch_dir("killed");
@@ -170,36 +207,37 @@ TEST(Distributed, AKilledRankEndsTheJobWithinSecondsAndTheCheckpointStays) {
   const auto first = run_mpi(2, base + " --epochs 2 --quiet");
   ASSERT_EQ(first.exit_code, 0) << first.out;
   const std::string before = test::read_file(out + "/model.mfrec");
-
   // A long run into the same folder, killed at rank 1 once it is training.
-  const std::string log = out + "/killed.out";
-  const std::string cmd = "exec env " + mpirun(3) + kMpi + " train " + base + " --epochs 100000 --val_ratio 0 > " + log + " 2>&1";
-  pid_t shell = 0;
-  const char* argv[] = {"sh", "-c", cmd.c_str(), nullptr};
-  ASSERT_EQ(posix_spawn(&shell, "/bin/sh", nullptr, nullptr, const_cast<char**>(argv), environ), 0);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (test::read_file(log).find("epoch 3/") == std::string::npos && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  const auto ranks = ranks_of(shell);  // `exec`: the shell became mpirun
-  ASSERT_EQ(ranks.count(1), 1u) << test::read_file(log);
-  const auto killed = std::chrono::steady_clock::now();
-  ASSERT_EQ(::kill(ranks.at(1), SIGKILL), 0);
-  int status = 0;
-  pid_t done = 0;
-  while ((done = waitpid(shell, &status, WNOHANG)) == 0 && std::chrono::steady_clock::now() < killed + std::chrono::seconds(30))
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - killed).count();
-  if (done == 0) {
-    ::kill(shell, SIGKILL);
-    waitpid(shell, &status, 0);
-  }
-  const std::string said = test::read_file(log);
-  ASSERT_EQ(done, shell) << "the job went on " << seconds << " s after a rank was killed\n" << said;
-  EXPECT_LT(seconds, 10.0);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0) << said;
-  EXPECT_NE(said.find("rank 1"), std::string::npos) << said;
+  const Killed k = kill_rank_during(3, base + " --epochs 100000 --val_ratio 0", "epoch 3/", 1, out);
+  ASSERT_TRUE(k.ended) << "the job went on " << k.seconds << " s after a rank was killed\n" << k.out;
+  EXPECT_LT(k.seconds, 10.0);
+  EXPECT_TRUE(WIFEXITED(k.status) && WEXITSTATUS(k.status) != 0) << k.out;
+  EXPECT_NE(k.out.find("rank 1"), std::string::npos) << k.out;
   EXPECT_EQ(test::read_file(out + "/model.mfrec"), before);
   EXPECT_NO_THROW(load_model(out + "/model.mfrec"));
+}
+
+TEST(Distributed, ACheckpointEveryKEpochsOutlivesAKilledRankAndResumesOnOtherRanks) {
+  MFREC_REQUIRE_MPI();
+  const std::string out = test::scratch_dir("checkpointed");
+  const std::string base = "--data_path " + data() + " --optimizer als --dim 8 --reg 0.05 --threads 1 --val_ratio 0";
+  const Killed k = kill_rank_during(3, base + " --epochs 100000 --checkpoint_every 3 --output " + out, "checkpoint: epoch 6 ",
+                                    2, out);
+  ASSERT_TRUE(k.ended) << k.out;
+  EXPECT_NE(WEXITSTATUS(k.status), 0) << k.out;
+  const Model saved = load_model(out + "/model.mfrec");
+  const uint64_t epochs = saved.meta.value("epochs_done", uint64_t(0));
+  ASSERT_GE(epochs, 6u) << k.out;
+  EXPECT_EQ(epochs % 3, 0u);
+  // What was saved is the one-process model after as many epochs.
+  const std::string one = test::scratch_dir("checkpointed-one");
+  const auto r1 = test::run_cli("train " + base + " --quiet --epochs " + std::to_string(epochs) + " --output " + one);
+  ASSERT_EQ(r1.exit_code, 0) << r1.out;
+  EXPECT_LT(test::largest_difference(saved, load_model(one + "/model.mfrec")), 1e-4);
+  // And training goes on from it on another number of ranks.
+  const auto r2 = run_mpi(2, base + " --quiet --epochs 1 --resume --output " + out);
+  ASSERT_EQ(r2.exit_code, 0) << r2.out;
+  EXPECT_EQ(load_model(out + "/model.mfrec").meta.value("epochs_done", uint64_t(0)), epochs + 1);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include <cmath>
 #include <exception>
 #include <stdexcept>
 
@@ -25,6 +26,8 @@ struct State {
   const IdMap* items = nullptr;
   bool busy = false;
   RunReport report;
+  uint32_t checkpoint_every = 0;
+  std::function<void(const Model&, uint32_t)> write_checkpoint;
 };
 State& state() {
   static State s;
@@ -117,6 +120,10 @@ class DriverEngine final : public Engine {
     state().report.epochs.push_back(t);
     stale_ = true;
     done();
+    if (state().checkpoint_every && epoch % state().checkpoint_every == 0 && std::isfinite(loss)) {
+      sync();
+      state().write_checkpoint(model_, epoch);
+    }
     return loss;
   }
 
@@ -163,6 +170,11 @@ void use_distributed_engines(const IdMap& users, const IdMap& items) {
 }
 
 const RunReport& run_report() { return state().report; }
+
+void checkpoint_every(uint32_t every, std::function<void(const Model&, uint32_t)> write) {
+  state().checkpoint_every = every;
+  state().write_checkpoint = std::move(write);
+}
 
 std::vector<double> peak_memory_mb() {
   command(Command::report);

@@ -27,6 +27,9 @@ struct RunReport {
 // with `users` and `items` the data's id maps (ownership hashes the external ids).
 void use_distributed_engines(const IdMap& users, const IdMap& items);
 const RunReport& run_report();  // rank 0
+// Rank 0: after every `every` epochs (0: never), gathers the model and hands it and the epoch to
+// `write` (which saves a checkpoint).
+void checkpoint_every(uint32_t every, std::function<void(const Model&, uint32_t epoch)> write);
 // Rank 0, collective: every rank's peak resident memory in MB (rank order).
 std::vector<double> peak_memory_mb();
 // Rank 0: whether the other ranks wait for a command (none is under way), so that finish() may be

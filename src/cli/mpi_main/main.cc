@@ -24,7 +24,9 @@
 #include "cli/train_run.h"
 #include "dist/comm.h"
 #include "dist/driver.h"
+#include "mfrec/checkpoint.h"
 #include "mfrec/error.h"
+#include "mfrec/fit.h"
 
 namespace fs = std::filesystem;
 using namespace mfrec;
@@ -94,13 +96,39 @@ uint32_t threads_per_rank() {
   return std::max(1u, std::thread::hardware_concurrency() / uint32_t(local));
 }
 
-int run_rank0(TrainCommand& a, TrainingData& d) {
+// The model as it stands after `epoch`, made complete as fit() makes the final one (rows never
+// trained zeroed, what each user rated, the options and data it came from), written atomically
+// over the output folder's model.mfrec: what --resume continues from, with any number of ranks.
+void write_checkpoint(const TrainCommand& a, const TrainingData& d, const Model& model, uint32_t epoch,
+                      uint64_t epochs_before) {
+  Model m = model;
+  finalize_model(m, d.split);
+  m.meta["options"] = d.options.to_json();
+  m.meta["epochs_done"] = epochs_before + epoch;
+  m.meta["best_epoch"] = epoch;
+  m.meta["data"] = {{"source", d.data.source.ratings_file}, {"layout", d.data.source.layout.name},
+                    {"fingerprint", fmt::format("{:016x}", d.data.fingerprint)}, {"split", d.data_args.describe()}};
+  m.meta["checkpoint"] = {{"epoch", epoch}, {"final", false}};
+  const fs::path path = a.out_dir() / "model.mfrec";
+  save_model(m, path.string());
+  fmt::print("checkpoint: epoch {} ({} in all) in {}\n", epoch, epochs_before + epoch, path.string());
+}
+
+int run_rank0(TrainCommand& a, TrainingData& d, uint32_t checkpoint_every) {
   dist::Comm& comm = dist::Comm::world();
   dist::use_distributed_engines(d.data.users, d.data.items);
   fmt::print("distributed: {}, {} each; users and items go to ranks by a hash of their ids\n",
              count_of(size_t(comm.size()), "rank"), count_of(d.options.thread_count(), "thread"));
   std::vector<double> peaks;
   TrainHooks hooks;
+  hooks.fit = [&](const Dataset& data, const Split& split, const TrainOptions& o, FitResult& r, const EpochCallback& on_epoch,
+                  const Model* resume) {
+    const uint64_t before = resume ? resume->meta.value("epochs_done", uint64_t(0)) : 0;
+    dist::checkpoint_every(checkpoint_every, [&a, &d, before](const Model& m, uint32_t epoch) {
+      write_checkpoint(a, d, m, epoch, before);
+    });
+    return fit(data, split, o, r, on_epoch, resume);
+  };
   hooks.epoch_note = [](const EpochStats& s) {
     const auto& epochs = dist::run_report().epochs;
     if (s.epoch == 0 || s.epoch > epochs.size()) return std::string();
@@ -141,7 +169,7 @@ int run_rank0(TrainCommand& a, TrainingData& d) {
   return code;
 }
 
-int run(TrainCommand& a) {
+int run(TrainCommand& a, uint32_t checkpoint_every) {
   dist::Comm& comm = dist::Comm::world();
   const bool root = comm.rank() == 0;
   std::exception_ptr error;
@@ -179,7 +207,7 @@ int run(TrainCommand& a) {
     if (error && (root || first != 0)) report_error(error, root ? "" : fmt::format("rank {}: ", comm.rank()));
     return code;
   }
-  if (root) return run_rank0(a, d);
+  if (root) return run_rank0(a, d, checkpoint_every);
   try {
     return dist::follow(comm, dist::SharedData{&d.split.train, &d.data.users, &d.data.items}, d.options, [&d] {
       d.split = Split{};
@@ -210,6 +238,12 @@ int main(int argc, char** argv) {
   auto* cmd = app.add_subcommand("train", "train across the ranks, with mfrec train's options and outputs");
   add_train_options(*cmd, args);
   cmd->add_flag("--distributed", distributed, "accepted as mfrec train --distributed passes it (always distributed)");
+  uint32_t checkpoint_every = 0;
+  cmd->add_option("--checkpoint_every", checkpoint_every,
+                  "write the output folder's model.mfrec every K epochs (the epoch's rows; --resume continues from it, "
+                  "on any number of ranks; 0: at the end only)")
+      ->type_name("K")
+      ->capture_default_str();
   cmd->callback([&] { chosen = true; });
   int code;
   {
@@ -219,7 +253,7 @@ int main(int argc, char** argv) {
   int first = -1;
   code = agree(code, first);
   if (code == 0 && chosen) {
-    code = run(args);
+    code = run(args, checkpoint_every);
   } else if (code && first > 0 && comm.rank() == 0) {
     fmt::print(stderr, "mfrec: error: rank {} could not read the command line (is its --config file there?)\n", first);
   }
