@@ -2,6 +2,10 @@
 
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
 
 #include <cmath>
 #include <exception>
@@ -63,10 +67,42 @@ void command(Command c, int32_t arg = 0) {
 // Rank 0: the command's collective part is over (not reached when it throws: the job is aborted).
 void done() { state().busy = false; }
 
+double peak_rss_mb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return double(u.ru_maxrss) / 1024.0;  // kilobytes on Linux
+}
+
+// The most this rank held after an epoch: what training needs, without the load's peak (every
+// rank reads the whole file before it keeps its share).
+double& training_mb() {
+  static double mb = 0;
+  return mb;
+}
+
+void note_training_memory() {
+  long pages = 0, resident = 0;
+  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    std::fclose(f);
+  }
+  training_mb() = std::max(training_mb(), double(resident) * double(sysconf(_SC_PAGESIZE)) / 1048576.0);
+}
+
+MemoryReport gather_memory(Comm& comm) {
+  const double mine[2] = {peak_rss_mb(), training_mb()};
+  std::vector<double> all(2 * size_t(comm.size()));
+  MPI_Gather(mine, 2, MPI_DOUBLE, all.data(), 2, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+  MemoryReport m;
+  for (size_t r = 0; r < all.size() / 2; ++r) m.peak_mb.push_back(all[2 * r]), m.training_mb.push_back(all[2 * r + 1]);
+  return m;
+}
+
 // Runs one epoch on this rank and brings the ranks' traffic during it to rank 0.
 double counted_epoch(Comm& comm, Solver& solver, uint32_t epoch, EpochTraffic* out) {
   const Traffic before = comm.traffic();
   const double loss = solver.epoch(epoch);
+  note_training_memory();
   const Traffic delta = comm.traffic() - before;
   const uint64_t mine[2] = {delta.sent, delta.received};
   std::vector<uint64_t> all(2 * size_t(comm.size()));
@@ -78,19 +114,6 @@ double counted_epoch(Comm& comm, Solver& solver, uint32_t epoch, EpochTraffic* o
       out->total_sent += s, out->total_received += g;
     }
   return loss;
-}
-
-double peak_rss_mb() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return double(u.ru_maxrss) / 1024.0;  // kilobytes on Linux
-}
-
-std::vector<double> gather_peaks(Comm& comm) {
-  const double mine = peak_rss_mb();
-  std::vector<double> all(size_t(comm.size()));
-  MPI_Gather(&mine, 1, MPI_DOUBLE, all.data(), 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
-  return all;
 }
 
 // Rank 0's engine: every step a command, then rank 0's own part of it.
@@ -176,11 +199,11 @@ void checkpoint_every(uint32_t every, std::function<void(const Model&, uint32_t)
   state().write_checkpoint = std::move(write);
 }
 
-std::vector<double> peak_memory_mb() {
+MemoryReport memory_report() {
   command(Command::report);
-  std::vector<double> peaks = gather_peaks(Comm::world());
+  MemoryReport m = gather_memory(Comm::world());
   done();
-  return peaks;
+  return m;
 }
 
 bool idle() { return !state().busy; }
@@ -210,7 +233,7 @@ int follow(Comm& comm, const SharedData& data, const TrainOptions& o, const std:
       case Command::epoch: counted_epoch(comm, *solver, uint32_t(m.arg), nullptr); break;
       case Command::gather: solver->gather(nullptr); break;
       case Command::release: solver.reset(); break;
-      case Command::report: gather_peaks(comm); break;
+      case Command::report: gather_memory(comm); break;
       case Command::finish: return m.arg;
       default: throw std::logic_error("distributed training: an unknown command from rank 0");
     }

@@ -30,8 +30,12 @@ const RunReport& run_report();  // rank 0
 // Rank 0: after every `every` epochs (0: never), gathers the model and hands it and the epoch to
 // `write` (which saves a checkpoint).
 void checkpoint_every(uint32_t every, std::function<void(const Model&, uint32_t epoch)> write);
-// Rank 0, collective: every rank's peak resident memory in MB (rank order).
-std::vector<double> peak_memory_mb();
+// Each rank's resident memory in MB, in rank order: its peak (loading the data included) and the
+// most it held after an epoch.
+struct MemoryReport {
+  std::vector<double> peak_mb, training_mb;
+};
+MemoryReport memory_report();  // rank 0, collective
 // Rank 0: whether the other ranks wait for a command (none is under way), so that finish() may be
 // sent; false while one is being carried out (an error then must abort the job instead).
 bool idle();

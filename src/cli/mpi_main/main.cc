@@ -7,6 +7,7 @@
 // with its number.
 #include <fcntl.h>
 #include <mpi.h>
+#include <omp.h>
 #include <unistd.h>
 
 #ifdef __GLIBC__
@@ -119,7 +120,7 @@ int run_rank0(TrainCommand& a, TrainingData& d, uint32_t checkpoint_every) {
   dist::use_distributed_engines(d.data.users, d.data.items);
   fmt::print("distributed: {}, {} each; users and items go to ranks by a hash of their ids\n",
              count_of(size_t(comm.size()), "rank"), count_of(d.options.thread_count(), "thread"));
-  std::vector<double> peaks;
+  dist::MemoryReport memory;
   TrainHooks hooks;
   hooks.fit = [&](const Dataset& data, const Split& split, const TrainOptions& o, FitResult& r, const EpochCallback& on_epoch,
                   const Model* resume) {
@@ -141,14 +142,15 @@ int run_rank0(TrainCommand& a, TrainingData& d, uint32_t checkpoint_every) {
     for (const auto& t : r.epochs)
       mean.max_sent += t.max_sent, mean.max_received += t.max_received, mean.total_sent += t.total_sent;
     const uint64_t n = std::max<uint64_t>(1, r.epochs.size());
-    peaks = dist::peak_memory_mb();
+    memory = dist::memory_report();
     m["distributed"] = {{"ranks", comm.size()}, {"threads_per_rank", d.options.thread_count()},
                         {"partition", "hash of the external id"},
                         {"bytes_per_epoch", {{"max_sent_by_a_rank", mean.max_sent / n},
                                              {"max_received_by_a_rank", mean.max_received / n},
                                              {"all_ranks", mean.total_sent / n}}},
                         {"setup_bytes", r.setup_sent}, {"gathers_to_rank0", r.gathers},
-                        {"gathered_bytes", r.gather_received}, {"peak_memory_mb", peaks}};
+                        {"gathered_bytes", r.gather_received}, {"peak_memory_mb", memory.peak_mb},
+                        {"training_memory_mb", memory.training_mb}};
   };
   int code = 0;
   try {
@@ -160,11 +162,14 @@ int run_rank0(TrainCommand& a, TrainingData& d, uint32_t checkpoint_every) {
       MPI_Abort(MPI_COMM_WORLD, code);
     }
   }
-  if (!peaks.empty()) {
-    std::string list;
-    for (double p : peaks) list += fmt::format("{}{:.0f}", list.empty() ? "" : ", ", p);
-    fmt::print("peak memory per rank (MB): {}\n", list);
-  }
+  auto list = [](const std::vector<double>& mb) {
+    std::string s;
+    for (double m : mb) s += fmt::format("{}{:.0f}", s.empty() ? "" : ", ", m);
+    return s;
+  };
+  if (!memory.peak_mb.empty())
+    fmt::print("memory per rank (MB): peak {} (loading included); training {}\n", list(memory.peak_mb),
+               list(memory.training_mb));
   dist::finish(code);
   return code;
 }
@@ -186,6 +191,9 @@ int run(TrainCommand& a, uint32_t checkpoint_every) {
     MPI_Barrier(MPI_COMM_WORLD);
   }
   if (a.train.options.threads == 0) a.train.options.threads = threads_per_rank();
+  // Eigen's larger products (the iALS Gramian) run on OpenMP's default team, every core: with
+  // several ranks on a machine those teams would crowd each other out.
+  omp_set_num_threads(int(a.train.options.threads));
   TrainingData d;
   try {
     if (error) std::rethrow_exception(error);
