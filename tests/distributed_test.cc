@@ -1,5 +1,5 @@
-// Distributed training (mfrec-mpi under mpirun on this machine): als and ials on 1 to 4 ranks give
-// the one-process model within rounding, `mfrec train --distributed` runs it, errors are reported
+// Distributed training (mfrec-mpi under mpirun on this machine): als, ials and mcmc on 1 to 4 ranks
+// give the one-process model within rounding, `mfrec train --distributed` runs it, errors are reported
 // once, a rank that is killed ends the job within seconds and leaves the checkpoint as it was, and
 // --checkpoint_every and --resume carry a run over to another number of ranks.
 #include <gtest/gtest.h>
@@ -61,6 +61,7 @@ const std::string& data() {
 
 const std::string kAls = "--optimizer als --dim 8 --epochs 4 --reg 0.05 --seed 3 --threads 1 --quiet";
 const std::string kIals = "--optimizer ials --dim 8 --epochs 4 --reg 0.02 --alpha 2 --seed 3 --threads 1 --quiet";
+const std::string kMcmc = "--optimizer mcmc --dim 8 --epochs 16 --burn_in 8 --seed 3 --threads 1 --quiet";
 
 // The one-process model of `options`, trained once per test program.
 std::string one_process(const std::string& options) {
@@ -99,6 +100,20 @@ TEST_P(Ranks, IalsGivesTheOneProcessModel) {
   EXPECT_LT(test::largest_difference(load_model(out + "/model.mfrec"), load_model(one + "/model.mfrec")), 1e-3);
 }
 
+TEST_P(Ranks, McmcGivesTheOneProcessChain) {
+  MFREC_REQUIRE_MPI();
+  const std::string one = one_process(kMcmc);
+  const std::string out = test::scratch_dir("mcmc");
+  const auto r = run_mpi(GetParam(), "--data_path " + data() + " " + kMcmc + " --output " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NEAR(metrics(out)["test_rmse"].get<double>(), metrics(one)["test_rmse"].get<double>(), 1e-4) << r.out;
+  EXPECT_EQ(metrics(out)["best_epoch"], metrics(one)["best_epoch"]);
+  // The same draws, the sums (the priors' statistics, the training error) in another order.
+  const Model a = load_model(out + "/model.mfrec"), b = load_model(one + "/model.mfrec");
+  ASSERT_EQ(a.dim, b.dim);
+  EXPECT_LT(test::largest_difference(a, b), 1e-3);
+}
+
 INSTANTIATE_TEST_SUITE_P(Distributed, Ranks, ::testing::Values(1, 2, 3, 4), [](const auto& p) {
   return std::to_string(p.param) + "ranks";
 });
@@ -134,7 +149,7 @@ TEST(Distributed, AnErrorEveryRankMeetsIsReportedOnce) {
   const auto other = run_mpi(2, "--data_path " + data() + " --optimizer adam");
   EXPECT_EQ(other.exit_code, 2) << other.out;
   EXPECT_EQ(count_of(other.out, "mfrec: error:"), 1u) << other.out;
-  EXPECT_NE(other.out.find("als and ials"), std::string::npos) << other.out;
+  EXPECT_NE(other.out.find("als, ials and mcmc"), std::string::npos) << other.out;
   const auto typo = run_mpi(2, "--dimm 8");
   EXPECT_EQ(typo.exit_code, 2) << typo.out;
   EXPECT_EQ(count_of(typo.out, "mfrec: error:"), 1u) << typo.out;

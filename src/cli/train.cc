@@ -246,7 +246,8 @@ void add_train(CLI::App& app) {
   add_train_options(*cmd, *args);
   auto distributed = std::make_shared<bool>(false);
   cmd->add_flag("--distributed", *distributed,
-                "train als or ials across the ranks of an MPI job: mpirun -np N mfrec train --distributed ...");
+                "train als, ials or mcmc across the ranks of an MPI job: mpirun -np N mfrec train --distributed ... (runs "
+                "mfrec-mpi; mfrec-mpi train --help adds --checkpoint_every)");
   cmd->callback([args, distributed] {
     // main.cc hands a command line with --distributed to mfrec-mpi; here it can only come from a file.
     if (*distributed) throw UsageError("--distributed goes on the command line, not in a --config file");

@@ -86,7 +86,10 @@ void Comm::gather_rows(const float* send, int count, float* recv, const std::vec
 }
 
 void Comm::sum(double* values, int n) {
-  MPI_Allreduce(MPI_IN_PLACE, values, n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+  // Summed at rank 0 and sent back rather than all-reduced: MPI does not promise that every rank of
+  // an all-reduce gets the same bits, and the ranks must agree on each sum (a Gramian, a prior).
+  MPI_Reduce(rank_ == 0 ? MPI_IN_PLACE : values, rank_ == 0 ? values : nullptr, n, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD);
+  MPI_Bcast(values, n, MPI_DOUBLE, 0, MPI_COMM_WORLD);
   if (size_ > 1) traffic_.sent += uint64_t(n) * sizeof(double), traffic_.received += uint64_t(n) * sizeof(double);
 }
 

@@ -32,7 +32,7 @@ class Comm {
   // Rank 0 sends counts[r] rows of `width` floats to each rank r (scatter), or gets them (gather).
   void scatter_rows(const float* send, const std::vector<int>& counts, float* recv, int width);
   void gather_rows(const float* send, int count, float* recv, const std::vector<int>& counts, int width);
-  // Sums over every rank, the result on every rank (the payload counted once each way).
+  // Sums over every rank, the same bits on every rank (the payload counted once each way).
   void sum(double* values, int n);
   double sum(double value) {
     sum(&value, 1);

@@ -162,12 +162,22 @@ class DriverEngine final : public Engine {
   }
 
   double rmse(const Ratings& ratings) override {
+    if (const auto own = solver_->rmse(model_, ratings)) return *own;
     sync();
     return Engine::rmse(ratings);
   }
 
+  bool burning_in() const override { return solver_->burning_in(); }
+
   FoldInPrior prior(const TrainOptions& o) const override {
-    return o.optimizer == "ials" ? ials_prior(o) : Engine::prior(o);
+    if (o.optimizer == "ials") return ials_prior(o);
+    if (o.optimizer == "mcmc") {  // as mcmc.cc's: a Gaussian prior, its ridge from the rating noise
+      FoldInPrior p;
+      p.kind = FoldInPrior::Kind::gaussian;
+      p.noise_variance = model_.meta.value("noise_variance", 1.0);
+      return p;
+    }
+    return Engine::prior(o);
   }
 
  private:
@@ -185,7 +195,7 @@ std::unique_ptr<Engine> make_driver(Model& model, const Ratings& train, const Tr
 void use_distributed_engines(const IdMap& users, const IdMap& items) {
   state().users = &users;
   state().items = &items;
-  for (const char* name : {"als", "ials"}) {
+  for (const char* name : {"als", "ials", "mcmc"}) {
     EngineInfo e = engine_info(name);
     e.make = make_driver;
     register_engine(e);

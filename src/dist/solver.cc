@@ -7,7 +7,9 @@
 
 namespace mfrec::dist {
 
-bool distributable(const std::string& optimizer) { return optimizer == "als" || optimizer == "ials"; }
+bool distributable(const std::string& optimizer) {
+  return optimizer == "als" || optimizer == "ials" || optimizer == "mcmc";
+}
 
 std::unique_ptr<Solver> make_solver(Comm& comm, const SharedData& d, const TrainOptions& o, const Model* model) {
   // What rank 0's model is, and the sizes every rank must see in its own copy of the data.
@@ -29,7 +31,8 @@ std::unique_ptr<Solver> make_solver(Comm& comm, const SharedData& d, const Train
                                 comm.rank(), mine.users, mine.items, mine.ratings, h.users, h.items, h.ratings));
   if (o.optimizer == "als") return make_dist_als(comm, d, o, model, ModelKind(h.kind), Precision(h.precision));
   if (o.optimizer == "ials") return make_dist_ials(comm, d, o, model);
-  throw UsageError("`optimizer` " + o.optimizer + " cannot train on several ranks (distributed: als, ials)");
+  if (o.optimizer == "mcmc") return make_dist_mcmc(comm, d, o, model, ModelKind(h.kind));
+  throw UsageError("`optimizer` " + o.optimizer + " cannot train on several ranks (distributed: als, ials, mcmc)");
 }
 
 }  // namespace mfrec::dist
