@@ -19,6 +19,9 @@ install(TARGETS mfrec_serve EXPORT mfrecServeTargets
 install(DIRECTORY include/mfrec DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT Development
         FILES_MATCHING PATTERN "*.h")
 install(TARGETS mfrec_cli mfrec_serve_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT Runtime)
+if(MFREC_HAVE_MPI)  # beside mfrec: `mfrec train --distributed` runs it
+  install(TARGETS mfrec_mpi_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT Runtime)
+endif()
 
 install(EXPORT mfrecTargets NAMESPACE mfrec:: DESTINATION ${MFREC_INSTALL_CMAKEDIR}
         FILE mfrecTargets.cmake COMPONENT Development)

@@ -23,6 +23,7 @@ for h in "$prefix"/include/mfrec/*.h; do
 done
 "$prefix/bin/mfrec" --version >/dev/null
 "$prefix/bin/mfrec-serve" --help >/dev/null
+[ ! -e "$build/mfrec-mpi" ] || "$prefix/bin/mfrec-mpi" --help >/dev/null  # built where MPI was found
 if grep -rqE -- '/src([/;" ]|$)' "$prefix"/lib/cmake/mfrec/; then
   echo "check_install: the exported CMake package names the source tree's src/" >&2; exit 1
 fi

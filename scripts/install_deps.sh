@@ -7,6 +7,7 @@ packages=(g++ cmake make pkg-config
           libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev libarchive-dev
           libgtest-dev libgmock-dev libbenchmark-dev
           python3-dev pybind11-dev python3-numpy python3-pytest python3-pandas python3-scipy
+          libopenmpi-dev openmpi-bin
           chromium)
 missing=()
 for p in "${packages[@]}"; do

@@ -134,25 +134,45 @@ int run_app(CLI::App& app, int argc, char** argv) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
     fmt::print(stderr, "mfrec: error: {}\n", parse_message(app, e, ex));
     return 2;
+  } catch (...) {
+    return report_error(std::current_exception());
+  }
+}
+
+int error_code(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const ConfigError&) {
+    return 2;
+  } catch (const UsageError&) {
+    return 2;
+  } catch (...) {
+    return 1;
+  }
+}
+
+int report_error(const std::exception_ptr& error, const std::string& where) {
+  try {
+    std::rethrow_exception(error);
   } catch (const ConfigError& e) {  // names the file and the key as they are written
-    fmt::print(stderr, "mfrec: error: {}\n", e.what());
+    fmt::print(stderr, "mfrec: error: {}{}\n", where, e.what());
     return 2;
   } catch (const UsageError& e) {
-    fmt::print(stderr, "mfrec: error: {}\n", in_flags(e.what()));
+    fmt::print(stderr, "mfrec: error: {}{}\n", where, in_flags(e.what()));
     return 2;
   } catch (const DataError& e) {  // may quote the data, backquotes included: printed as it is
-    fmt::print(stderr, "mfrec: error: {}\n", e.what());
+    fmt::print(stderr, "mfrec: error: {}{}\n", where, e.what());
     return 1;
   } catch (const std::bad_alloc&) {
     // What sizes memory is the data and a few options; say which to lower instead of "std::bad_alloc".
-    fmt::print(stderr, "mfrec: error: out of memory: lower the options that size memory (--dim, --batch_size, "
-                       "--blocks, --threads, -k, --users/--items/--ratings) or use a smaller data set\n");
+    fmt::print(stderr, "mfrec: error: {}out of memory: lower the options that size memory (--dim, --batch_size, "
+                       "--blocks, --threads, -k, --users/--items/--ratings) or use a smaller data set\n", where);
     return 1;
   } catch (const std::filesystem::filesystem_error& e) {
-    fmt::print(stderr, "mfrec: error: {}: {}\n", e.path1().string(), e.code().message());
+    fmt::print(stderr, "mfrec: error: {}{}: {}\n", where, e.path1().string(), e.code().message());
     return 1;
   } catch (const std::exception& e) {
-    fmt::print(stderr, "mfrec: error: {}\n", e.what());
+    fmt::print(stderr, "mfrec: error: {}{}\n", where, e.what());
     return 1;
   }
 }

@@ -13,6 +13,7 @@
 #include "cli/learning_curve.h"
 #include "cli/progress.h"
 #include "cli/train_args.h"
+#include "cli/train_run.h"
 #include "cli/option_checks.h"
 #include "common/atomic_file.h"
 #include "common/json_io.h"
@@ -31,35 +32,44 @@ double load_average() {
   return in >> load ? load : 0.0;
 }
 
-struct Args {
-  DataArgs data;
-  TrainArgs train;
-  std::string output;
-  int device_id = 0;
-  bool resume = false, quiet = false;
-};
+}  // namespace
 
-nlohmann::json run(const Args& a) {
-  const auto t_start = std::chrono::steady_clock::now();
-  const fs::path out = a.output.empty() ? fs::path("output") / std::to_string(a.device_id) : fs::path(a.output);
-  fs::create_directories(out);
-  TrainOptions o = a.train.resolve();
-  DataArgs data_args = a.data;
+fs::path TrainCommand::out_dir() const {
+  return output.empty() ? fs::path("output") / std::to_string(device_id) : fs::path(output);
+}
+
+TrainingData load_training_data(const TrainCommand& a, bool verbose) {
+  TrainingData d;
+  fs::create_directories(a.out_dir());
+  d.options = a.train.resolve();
+  d.data_args = a.data;
+  DataArgs& data_args = d.data_args;
   if (data_args.read.path.empty() && data_args.train_file.empty()) {
     data_args.read.path = ensure_default_data((fs::path("output") / "synthetic-ml1m").string());
-    fmt::print("no --data_path: training on the embedded default, a generated MovieLens-1M-shaped data set "
-               "({}; not MovieLens)\n", data_args.read.path);
+    if (verbose)
+      fmt::print("no --data_path: training on the embedded default, a generated MovieLens-1M-shaped data set "
+                 "({}; not MovieLens)\n", data_args.read.path);
   }
-  data_args.keep_time = o.recency > 0;
-  data_args.split_options.seed = o.seed;  // --seed seeds the split too (eval re-makes it from the checkpoint)
-  Dataset data;
-  Split split;
-  data_args.load(data, split);
+  data_args.keep_time = d.options.recency > 0;
+  data_args.split_options.seed = d.options.seed;  // --seed seeds the split too (eval re-makes it from the checkpoint)
+  data_args.load(d.data, d.split);
+  if (!verbose) return d;
+  const Dataset& data = d.data;
   fmt::print("data: {} ({}), {}, {}, {}, {} dropped, read in {:.3f} s\n", data.source.ratings_file,
              data.source.layout.name, count_of(data.report.lines, "rating"), count_of(data.users.size(), "user"),
              count_of(data.items.size(), "item"), count_of(data.report.duplicates, "duplicate"), data.load_seconds);
-  fmt::print("split: {}, train {}, validation {}, test {}\n", data_args.split, split.train.size(),
-             split.val.size(), split.test.size());
+  fmt::print("split: {}, train {}, validation {}, test {}\n", data_args.split, d.split.train.size(),
+             d.split.val.size(), d.split.test.size());
+  return d;
+}
+
+nlohmann::json train_loaded(const TrainCommand& a, TrainingData& d, const TrainHooks& hooks) {
+  const auto t_start = d.start;
+  const fs::path out = a.out_dir();
+  TrainOptions& o = d.options;
+  const DataArgs& data_args = d.data_args;
+  const Dataset& data = d.data;
+  const Split& split = d.split;
   std::string why;
   if (const uint32_t t = o.threads_for(split.train.size(), load_average(), &why); t != o.thread_count()) {
     o.threads = t;
@@ -88,7 +98,7 @@ nlohmann::json run(const Args& a) {
   const uint32_t epochs = engine_info(o.optimizer).closed_form ? 1 : o.epochs;
   nlohmann::json history = nlohmann::json::array();
   auto on_epoch = [&](const EpochStats& s) {
-    const std::string line =
+    const std::string plain_line =
         ranking ? fmt::format("epoch {}/{} loss {:.4f}{} time {:.3f}s samples/s {:.0f}", s.epoch, epochs, s.loss,
                               split.val.size() ? fmt::format(" val_ndcg@10 {:.4f}", s.val_ndcg) : "", s.seconds,
                               s.samples_per_second)
@@ -96,6 +106,7 @@ nlohmann::json run(const Args& a) {
                               epochs, s.loss, s.train_rmse,
                               split.val.size() ? fmt::format(" val_rmse {:.4f}", s.val_rmse) : "", s.seconds,
                               s.samples_per_second);
+    const std::string line = hooks.epoch_note ? plain_line + hooks.epoch_note(s) : plain_line;
     history.push_back({{"epoch", s.epoch}, {"loss", s.loss}, {"seconds", s.seconds},
                        {ranking ? "val_ndcg@10" : "val_rmse", ranking ? s.val_ndcg : s.val_rmse}});
     if (!ranking) history.back()["train_rmse"] = s.train_rmse;
@@ -104,7 +115,10 @@ nlohmann::json run(const Args& a) {
     if (isatty(STDERR_FILENO)) bar.update(s.epoch, ranking ? fmt::format("val_ndcg@10 {:.4f}", s.val_ndcg) : fmt::format("val_rmse {:.4f}", s.val_rmse));
     else if (!a.quiet) fmt::print("{}\n", line);
   };
-  FitResult r = previous ? fit_from(*previous, data, split, o, on_epoch) : fit(data, split, o, on_epoch);
+  auto plain_fit = [](const Dataset& d, const Split& s, const TrainOptions& t, const EpochCallback& cb, const Model* resume) {
+    return resume ? fit_from(*resume, d, s, t, cb) : fit(d, s, t, cb);
+  };
+  FitResult r = (hooks.fit ? hooks.fit : Fitter(plain_fit))(data, split, o, on_epoch, previous.get());
   Model& model = r.model;
   bar.done();
   const size_t epochs_run = r.train.history.size();
@@ -133,6 +147,7 @@ nlohmann::json run(const Args& a) {
       {"model_bytes", model.P.bytes() + model.Q.bytes()}, {"diverged", r.train.diverged},
       {"early_stopped", r.train.early_stopped}, {"data_path", data.source.ratings_file}, {"options", o.to_json()},
       {"objective", objective_name(model.objective)}, {"history", history}};
+  if (hooks.metrics) hooks.metrics(metrics);
   if (ranking) {
     metrics["test_ranking"] = r.test_ranking.to_json();
     if (split.val.size()) metrics["val_ranking"] = r.val_ranking.to_json();
@@ -178,15 +193,22 @@ nlohmann::json run(const Args& a) {
   return metrics;
 }
 
+namespace {
+
+nlohmann::json run(const TrainCommand& a) {
+  TrainingData d = load_training_data(a);
+  return train_loaded(a, d);
+}
+
 // --split kfold without --fold: every fold in turn (output/<id>/fold-K/, K from 1), then the mean and the
 // standard deviation of the test RMSE and MAE in output/<id>/metrics.json.
-void run_all_folds(const Args& a) {
-  const fs::path out = a.output.empty() ? fs::path("output") / std::to_string(a.device_id) : fs::path(a.output);
+void run_all_folds(const TrainCommand& a) {
+  const fs::path out = a.out_dir();
   const int folds = a.data.split_options.folds;
   if (folds < 2) throw UsageError("--folds must be at least 2");
   std::vector<double> rmse, mae;
   for (int f = 0; f < folds; ++f) {
-    Args one = a;
+    TrainCommand one = a;
     one.data.split_options.fold = f;
     one.output = (out / fmt::format("fold-{}", f + 1)).string();
     fmt::print("fold {}/{}\n", f + 1, folds);
@@ -211,16 +233,26 @@ void run_all_folds(const Args& a) {
 
 }  // namespace
 
+void add_train_options(CLI::App& cmd, TrainCommand& a) {
+  a.data.add(cmd, false);
+  a.train.add(cmd);
+  cmd.add_option("--output", a.output, "output folder (default output/<device_id>)")->check(kNonEmptyCheck);
+  cmd.add_option("--device_id", a.device_id, "device id, names the output folder and log")->capture_default_str();
+  cmd.add_flag("--resume", a.resume, "continue from the output folder's model.mfrec");
+  cmd.add_flag("--quiet", a.quiet, "no per-epoch lines on stdout");
+}
+
 void add_train(CLI::App& app) {
   auto* cmd = app.add_subcommand("train", "train a model, report test RMSE, write a checkpoint");
-  auto args = std::make_shared<Args>();
-  args->data.add(*cmd, false);
-  args->train.add(*cmd);
-  cmd->add_option("--output", args->output, "output folder (default output/<device_id>)")->check(kNonEmptyCheck);
-  cmd->add_option("--device_id", args->device_id, "device id, names the output folder and log")->capture_default_str();
-  cmd->add_flag("--resume", args->resume, "continue from the output folder's model.mfrec");
-  cmd->add_flag("--quiet", args->quiet, "no per-epoch lines on stdout");
-  cmd->callback([args] {
+  auto args = std::make_shared<TrainCommand>();
+  add_train_options(*cmd, *args);
+  auto distributed = std::make_shared<bool>(false);
+  cmd->add_flag("--distributed", *distributed,
+                "train als, ials or mcmc across the ranks of an MPI job: mpirun -np N mfrec train --distributed ... (runs "
+                "mfrec-mpi; mfrec-mpi train --help adds --checkpoint_every)");
+  cmd->callback([args, distributed] {
+    // main.cc hands a command line with --distributed to mfrec-mpi; here it can only come from a file.
+    if (*distributed) throw UsageError("--distributed goes on the command line, not in a --config file");
     if (args->data.split == "kfold" && args->data.split_options.fold < 0) run_all_folds(*args);
     else run(*args);
   });

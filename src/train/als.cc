@@ -16,19 +16,24 @@
 // (Eigen's rankUpdate, a SYRK), in chunks so that the gather buffer stays small (normal_equations.h).
 #include <omp.h>
 
-#include "common/eigen.h"
+// g++ 12 warns that the AVX-512 intrinsics under Eigen's kernels use _mm512_undefined_ps() "maybe
+// uninitialized" (GCC bug 105593); nothing in this file is.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
 
 #include "mfrec/error.h"
 #include "model/kernels.h"
 #include "train/engine.h"
-#include "train/normal_equations.h"
+#include "train/als_row.h"
 #include "train/rating_rows.h"
 
 namespace mfrec {
 namespace {
 
+using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic>;  // column-major
+using Vector = Eigen::Matrix<float, Eigen::Dynamic, 1>;
 
 class AlsEngine final : public Engine {
  public:
@@ -65,29 +70,16 @@ class AlsEngine final : public Engine {
   void solve_side(const RatingRows& rows, const FactorMatrix& fixed, const std::vector<float>& fixed_bias,
                   FactorMatrix& out, std::vector<float>& out_bias) {
     const Matrix F = features(fixed);
-    const int k = int(o_.dim), w = width();
+    const int k = int(o_.dim);
     const float lambda = o_.reg, lambda_b = o_.bias_reg();
     const size_t n_rows = rows.offsets.size() - 1;
 #pragma omp parallel num_threads(threads_)
     {
-      NormalEquations eq(w);
-      Matrix& A = eq.A;
-      Vector x(w);
-      Eigen::LLT<Matrix> llt(w);
+      AlsRowSolver solver(k, biased_);
 #pragma omp for schedule(dynamic, 16)
       for (size_t r = 0; r < n_rows; ++r) {
         if (!rows.count(r)) continue;  // no ratings: nothing to fit
-        eq.gather(rows, r, F, [&](uint32_t j) { return biased_ ? fixed_bias[j] : 0.0f; });
-        const float n = float(rows.count(r));
-        A.diagonal().head(k).array() += lambda * n;
-        if (biased_) A(k, k) += lambda_b * n;
-        llt.compute(A);  // reads the lower triangle
-        if (llt.info() != Eigen::Success) {
-          // Only when lambda is 0 and the row has fewer ratings than unknowns: a minimal ridge.
-          A.diagonal().array() += 1e-4f * (1.0f + A.diagonal().cwiseAbs().maxCoeff());
-          llt.compute(A);
-        }
-        x = llt.solve(eq.b);
+        const auto& x = solver.solve(rows, r, F, [&](uint32_t j) { return fixed_bias[j]; }, lambda, lambda_b);
         out.write_row(r, x.data());
         if (biased_) out_bias[r] = x[k];
       }

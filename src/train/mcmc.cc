@@ -28,15 +28,18 @@
 // During the burn-in the model holds the current sample (dim --dim).
 #include <omp.h>
 
-#include "common/eigen.h"
-#include <Eigen/QR>
-#include <Eigen/SVD>
+// g++ 12 warns that the AVX-512 intrinsics under Eigen's kernels use _mm512_undefined_ps() "maybe
+// uninitialized" (GCC bug 105593); nothing in this file is.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <Eigen/Cholesky>
+#include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
 
 #include "common/random.h"
 #include "mfrec/error.h"
 #include "train/engine.h"
+#include "train/mcmc_parts.h"
 #include "train/normal_equations.h"
 #include "train/rating_rows.h"
 #include "train/wishart.h"
@@ -44,23 +47,7 @@
 namespace mfrec {
 namespace {
 
-
-// The generator of one draw, from (seed, sweep, stream, index) through splitmix64's finaliser.
-enum Stream : uint64_t { kNoise, kUserPrior, kItemPrior, kUserRows, kItemRows };
-uint64_t mix(uint64_t z) { return splitmix64_mix(z + kGoldenGamma); }
-Random generator(uint64_t seed, uint32_t sweep, Stream stream, uint64_t index) {
-  return Random(mix(mix(mix(mix(seed) + sweep) + stream) + index));
-}
-
-// While it lives, Eigen's own parallel products (in the QRs) use at most `threads` threads.
-class EigenThreads {
- public:
-  explicit EigenThreads(int threads) : before_(omp_get_max_threads()) { omp_set_num_threads(threads); }
-  ~EigenThreads() { omp_set_num_threads(before_); }
-
- private:
-  int before_;
-};
+using namespace mcmc;  // the parts shared with the distributed sampler (mcmc_parts.h)
 
 class McmcEngine final : public Engine {
  public:
@@ -71,7 +58,7 @@ class McmcEngine final : public Engine {
         by_user_(RatingRows::group(train, model.user_mean, model.n_users(), true)),
         by_item_(RatingRows::group(train, model.user_mean, model.n_items(), false)), n_(train.size()),
         U_(start(model.P, model.user_bias, by_user_)), V_(start(model.Q, model.item_bias, by_item_)),
-        user_bias_sum_(model.n_users(), 0.0), item_bias_sum_(model.n_items(), 0.0) {
+        mean_(k_, rank_, biased_, model.n_users(), model.n_items(), threads_) {
     if (model.dim != o.dim) throw UsageError("mcmc: the model's dim differs from the options'");
     sse_ = training_sse();
   }
@@ -87,13 +74,13 @@ class McmcEngine final : public Engine {
     sample_side(by_user_, V_, U_, generator(o_.seed, sweep, kUserPrior, 0), sweep, kUserRows);
     sample_side(by_item_, U_, V_, generator(o_.seed, sweep, kItemPrior, 0), sweep, kItemRows);
     sse_ = training_sse();
-    if (sweep > o_.burn_in) add_sample();
+    if (sweep > o_.burn_in) mean_.add(U_, V_, alpha_);
     return n_ ? sse_ / double(n_) : 0.0;
   }
 
   // RMSE (unclipped) of what the model gets: the current sample, or the posterior mean so far.
   double rmse(const Ratings& ratings) override {
-    const Result m = result();
+    const Result m = mean_.result(U_, V_);
     double se = 0;
     for (size_t t = 0; t < ratings.size(); ++t) {
       const uint32_t u = ratings.user[t], i = ratings.item[t];
@@ -105,7 +92,7 @@ class McmcEngine final : public Engine {
   }
 
   void sync() override {
-    const Result m = result();
+    const Result m = mean_.result(U_, V_);
     const uint32_t dim = uint32_t(m.P.rows());
     if (model_.dim != dim) {
       model_.dim = dim;
@@ -116,10 +103,10 @@ class McmcEngine final : public Engine {
     for (size_t i = 0; i < model_.n_items(); ++i) model_.Q.write_row(i, m.Q.col(Eigen::Index(i)).data());
     if (biased_) model_.user_bias = m.user_bias, model_.item_bias = m.item_bias;
     // Fold-in's prior ridge (recommend/recommender.cc) scales with the rating noise.
-    model_.meta["noise_variance"] = kept_ ? double(kept_) / alpha_sum_ : 1.0 / alpha_;
+    model_.meta["noise_variance"] = mean_.kept() ? double(mean_.kept()) / mean_.alpha_sum() : 1.0 / alpha_;
   }
 
-  bool burning_in() const override { return kept_ == 0; }
+  bool burning_in() const override { return mean_.kept() == 0; }
 
   // A new user under a Gaussian prior with the trained users' spread; its ridge scales with the
   // rating noise (recommend/fold_in.cc).
@@ -173,24 +160,12 @@ class McmcEngine final : public Engine {
     const float alpha = float(alpha_);
 #pragma omp parallel num_threads(threads_)
     {
-      NormalEquations eq(w_);
-      Matrix& A = eq.A;
-      Vector& b = eq.b;
-      Vector z(w_);
-      Eigen::LLT<Matrix> llt(w_);
+      RowSampler sampler(w_, k_, biased_);
 #pragma omp for schedule(dynamic, 16)
       for (size_t r = 0; r < rows.rows(); ++r) {
         if (!rows.count(r)) continue;
-        eq.gather(rows, r, F, [&](uint32_t j) { return biased_ ? fixed(k_, j) : 0.0f; });
-        A = alpha * A + Lp;  // LLT reads the lower triangle
-        b = alpha * b + h;
-        llt.compute(A);
-        Random rng = generator(o_.seed, sweep, stream, r);
-        z = b;
-        llt.matrixL().solveInPlace(z);
-        for (Eigen::Index c = 0; c < w_; ++c) z[c] += float(rng.normal());
-        llt.matrixU().solveInPlace(z);
-        out.col(Eigen::Index(r)) = z;
+        out.col(Eigen::Index(r)) = sampler.draw(rows, r, F, [&](uint32_t j) { return fixed(k_, j); }, alpha, Lp, h,
+                                                generator(o_.seed, sweep, stream, r));
       }
     }
   }
@@ -216,70 +191,6 @@ class McmcEngine final : public Engine {
     return sse;
   }
 
-  // Adds the current sample to the posterior mean: the bias sums, and A B^T <- ((t - 1) A B^T +
-  // P Q^T) / t with t samples, cut back to its best rank-rank_ approximation.
-  void add_sample() {
-    ++kept_;
-    alpha_sum_ += alpha_;
-    if (biased_) {
-      for (size_t u = 0; u < user_bias_sum_.size(); ++u) user_bias_sum_[u] += U_(k_, Eigen::Index(u));
-      for (size_t i = 0; i < item_bias_sum_.size(); ++i) item_bias_sum_[i] += V_(k_, Eigen::Index(i));
-    }
-    const float keep = std::sqrt(float(kept_ - 1) / float(kept_)), add = 1.0f / std::sqrt(float(kept_));
-    const Eigen::Index have = A_.cols(), width = have + k_;
-    Matrix A(U_.cols(), width), B(V_.cols(), width);
-    A.leftCols(have) = keep * A_;
-    B.leftCols(have) = keep * B_;
-    A.rightCols(k_) = add * U_.topRows(k_).transpose();
-    B.rightCols(k_) = add * V_.topRows(k_).transpose();
-    if (width <= rank_) {
-      A_ = std::move(A), B_ = std::move(B);
-      return;
-    }
-    const EigenThreads scope(threads_);
-    const Eigen::HouseholderQR<Matrix> qa(A), qb(B);
-    const Eigen::Index ma = std::min(A.rows(), width), mb = std::min(B.rows(), width);
-    const Matrix Ra = qa.matrixQR().topRows(ma).triangularView<Eigen::Upper>();
-    const Matrix Rb = qb.matrixQR().topRows(mb).triangularView<Eigen::Upper>();
-    const Eigen::BDCSVD<Matrix> svd(Ra * Rb.transpose(), Eigen::ComputeThinU | Eigen::ComputeThinV);
-    const Eigen::Index r = std::min(rank_, Eigen::Index(svd.singularValues().size()));
-    const Vector s = svd.singularValues().head(r).cwiseSqrt();
-    A_ = Matrix::Zero(A.rows(), r);
-    B_ = Matrix::Zero(B.rows(), r);
-    A_.topRows(ma) = svd.matrixU().leftCols(r) * s.asDiagonal();
-    B_.topRows(mb) = svd.matrixV().leftCols(r) * s.asDiagonal();
-    A_.applyOnTheLeft(qa.householderQ());
-    B_.applyOnTheLeft(qb.householderQ());
-  }
-
-  // What the model gets, factors as columns: the current sample during the burn-in, the posterior
-  // mean after.
-  struct Result {
-    Matrix P, Q;
-    std::vector<float> user_bias, item_bias;
-  };
-  Result result() const {
-    Result m;
-    m.user_bias.assign(U_.cols(), 0.0f);
-    m.item_bias.assign(V_.cols(), 0.0f);
-    if (!kept_) {
-      m.P = U_.topRows(k_);
-      m.Q = V_.topRows(k_);
-      if (biased_) {
-        for (size_t u = 0; u < m.user_bias.size(); ++u) m.user_bias[u] = U_(k_, Eigen::Index(u));
-        for (size_t i = 0; i < m.item_bias.size(); ++i) m.item_bias[i] = V_(k_, Eigen::Index(i));
-      }
-      return m;
-    }
-    m.P = A_.transpose();
-    m.Q = B_.transpose();
-    if (biased_) {
-      for (size_t u = 0; u < m.user_bias.size(); ++u) m.user_bias[u] = float(user_bias_sum_[u] / double(kept_));
-      for (size_t i = 0; i < m.item_bias.size(); ++i) m.item_bias[i] = float(item_bias_sum_[i] / double(kept_));
-    }
-    return m;
-  }
-
   TrainOptions o_;
   int threads_;
   bool biased_;
@@ -287,10 +198,8 @@ class McmcEngine final : public Engine {
   RatingRows by_user_, by_item_;
   size_t n_;
   Matrix U_, V_;  // the current sample: one column [p; b] per user, per item
-  double alpha_ = 1, sse_ = 0, alpha_sum_ = 0;
-  uint32_t kept_ = 0;                                    // samples averaged so far
-  Matrix A_, B_;                                         // the posterior mean's interactions, A B^T
-  std::vector<double> user_bias_sum_, item_bias_sum_;  // and its biases, times kept_
+  double alpha_ = 1, sse_ = 0;
+  PosteriorMean mean_;
 };
 
 }  // namespace

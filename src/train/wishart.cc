@@ -41,12 +41,17 @@ Eigen::MatrixXd sample_wishart(Random& rng, const Eigen::MatrixXd& scale, double
 
 Gaussian sample_normal_wishart(Random& rng, const Eigen::MatrixXd& X, double beta0, double nu0) {
   const Eigen::Index d = X.rows();
-  const double n = double(X.cols());
   Eigen::VectorXd mean = Eigen::VectorXd::Zero(d);
   if (X.cols()) mean = X.rowwise().mean();
   const Eigen::MatrixXd centred = X.colwise() - mean;
+  return sample_normal_wishart(rng, double(X.cols()), mean, centred * centred.transpose(), beta0, nu0);
+}
+
+Gaussian sample_normal_wishart(Random& rng, double n, const Eigen::VectorXd& mean, const Eigen::MatrixXd& scatter,
+                               double beta0, double nu0) {
+  const Eigen::Index d = mean.size();
   // W*^-1 = W0^-1 + n S + beta0 n / (beta0 + n) (mean - mu0)(mean - mu0)^T, with W0 = I, mu0 = 0.
-  Eigen::MatrixXd w_inv = Eigen::MatrixXd::Identity(d, d) + centred * centred.transpose() +
+  Eigen::MatrixXd w_inv = Eigen::MatrixXd::Identity(d, d) + scatter +
                           (beta0 * n / (beta0 + n)) * mean * mean.transpose();
   w_inv = 0.5 * (w_inv + w_inv.transpose());
   const Eigen::MatrixXd scale = w_inv.llt().solve(Eigen::MatrixXd::Identity(d, d));

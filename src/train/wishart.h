@@ -26,5 +26,9 @@ struct Gaussian {
 // using Markov chain Monte Carlo", ICML 2008; W0 = I, mu0 = 0). For d = 1 this is the Normal-Gamma
 // posterior with shape nu0 / 2 and rate 1 / 2.
 Gaussian sample_normal_wishart(Random& rng, const Eigen::MatrixXd& X, double beta0, double nu0);
+// The same from the columns' count n, mean and scatter sum (x - mean)(x - mean)^T: what a
+// distributed sampler sums over its ranks.
+Gaussian sample_normal_wishart(Random& rng, double n, const Eigen::VectorXd& mean, const Eigen::MatrixXd& scatter,
+                               double beta0, double nu0);
 
 }  // namespace mfrec
