@@ -87,19 +87,7 @@ class DistIals final : public Solver {
     for (int c : x.recv_counts) n_recv += size_t(c);
     RowMatrix F(static_cast<Eigen::Index>(n_recv), static_cast<Eigen::Index>(k_));
     comm_.exchange_rows(send.data(), x.send_counts, F.data(), x.recv_counts, int(k_));
-    const size_t n_rows = s.rows.rows();
-    double objective = 0;
-#pragma omp parallel num_threads(threads_) reduction(+ : objective)
-    {
-      IalsRowSolver solver(k_, o_);
-#pragma omp for schedule(dynamic, 32)
-      for (size_t row = 0; row < n_rows; ++row) {
-        if (!s.rows.count(row)) continue;
-        const float lam = ials_lambda(o_, s.rows.count(row), other);
-        objective += solver.solve(s, row, F, G, lam, out.row(Eigen::Index(row)));
-      }
-    }
-    return objective;
+    return ials_solve_rows(s, F, G, other, o_, k_, threads_, out);
   }
 
   Comm& comm_;

@@ -70,30 +70,11 @@ class DistMcmc final : public Solver {
   // Rank 0 has every row after each sweep: the model gets the current sample or the posterior mean,
   // as mcmc.cc's sync. Nothing to send.
   void gather(Model* model) override {
-    if (!model) return;
-    const mcmc::Result m = mean_.result(U_, V_);
-    const uint32_t dim = uint32_t(m.P.rows());
-    if (model->dim != dim) {
-      model->dim = dim;
-      model->P = FactorMatrix(model->n_users(), dim, model->precision());
-      model->Q = FactorMatrix(model->n_items(), dim, model->precision());
-    }
-    for (size_t u = 0; u < model->n_users(); ++u) model->P.write_row(u, m.P.col(Eigen::Index(u)).data());
-    for (size_t i = 0; i < model->n_items(); ++i) model->Q.write_row(i, m.Q.col(Eigen::Index(i)).data());
-    if (biased_) model->user_bias = m.user_bias, model->item_bias = m.item_bias;
-    model->meta["noise_variance"] = mean_.kept() ? double(mean_.kept()) / mean_.alpha_sum() : 1.0 / alpha_;
+    if (model) mcmc::write_result(mean_.result(U_, V_), mean_, alpha_, biased_, *model);
   }
 
   std::optional<double> rmse(const Model& model, const Ratings& ratings) const override {
-    const mcmc::Result m = mean_.result(U_, V_);
-    double se = 0;
-    for (size_t t = 0; t < ratings.size(); ++t) {
-      const uint32_t u = ratings.user[t], i = ratings.item[t];
-      const double e = double(model.user_mean[u]) + m.user_bias[u] + m.item_bias[i] + m.P.col(u).dot(m.Q.col(i)) -
-                       ratings.value[t];
-      se += e * e;
-    }
-    return ratings.size() ? std::sqrt(se / double(ratings.size())) : std::nan("");
+    return mcmc::rmse_of(mean_.result(U_, V_), model.user_mean, ratings);
   }
 
   bool burning_in() const override { return mean_.kept() == 0; }

@@ -83,19 +83,7 @@ class IalsEngine final : public Engine {
   // objective at its new value.
   double solve_side(const IalsSide& s, const RowMatrix& F, RowMatrix& out) {
     const Matrix G = (F.transpose() * F) * o_.unobserved_weight;  // w0 F^T F, k x k
-    const size_t n_rows = s.rows.rows(), other = size_t(F.rows());
-    double objective = 0;
-#pragma omp parallel num_threads(threads_) reduction(+ : objective)
-    {
-      IalsRowSolver solver(k_, o_);
-#pragma omp for schedule(dynamic, 32)
-      for (size_t row = 0; row < n_rows; ++row) {
-        if (!s.rows.count(row)) continue;
-        const float lam = ials_lambda(o_, s.rows.count(row), other);
-        objective += solver.solve(s, row, F, G, lam, out.row(Eigen::Index(row)));
-      }
-    }
-    return objective;
+    return ials_solve_rows(s, F, G, size_t(F.rows()), o_, k_, threads_, out);
   }
 
   TrainOptions o_;

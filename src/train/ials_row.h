@@ -139,4 +139,24 @@ class IalsRowSolver {
   Vector c_, cw_, t_;
 };
 
+// Solves every row of `s` that has interactions into `out` with F fixed (G = w0 F^T F over the
+// whole other side, of `other` rows), on `threads` threads; returns the sum over rows of each row's
+// part of the objective at its new value.
+inline double ials_solve_rows(const IalsSide& s, const IalsRowMatrix& F, const Eigen::MatrixXf& G, size_t other,
+                              const TrainOptions& o, uint32_t k, int threads, IalsRowMatrix& out) {
+  const size_t n_rows = s.rows.rows();
+  double objective = 0;
+#pragma omp parallel num_threads(threads) reduction(+ : objective)
+  {
+    IalsRowSolver solver(k, o);
+#pragma omp for schedule(dynamic, 32)
+    for (size_t row = 0; row < n_rows; ++row) {
+      if (!s.rows.count(row)) continue;
+      const float lam = ials_lambda(o, s.rows.count(row), other);
+      objective += solver.solve(s, row, F, G, lam, out.row(Eigen::Index(row)));
+    }
+  }
+  return objective;
+}
+
 }  // namespace mfrec

@@ -79,32 +79,9 @@ class McmcEngine final : public Engine {
   }
 
   // RMSE (unclipped) of what the model gets: the current sample, or the posterior mean so far.
-  double rmse(const Ratings& ratings) override {
-    const Result m = mean_.result(U_, V_);
-    double se = 0;
-    for (size_t t = 0; t < ratings.size(); ++t) {
-      const uint32_t u = ratings.user[t], i = ratings.item[t];
-      const double e = double(model_.user_mean[u]) + m.user_bias[u] + m.item_bias[i] + m.P.col(u).dot(m.Q.col(i)) -
-                       ratings.value[t];
-      se += e * e;
-    }
-    return ratings.size() ? std::sqrt(se / double(ratings.size())) : std::nan("");
-  }
+  double rmse(const Ratings& ratings) override { return rmse_of(mean_.result(U_, V_), model_.user_mean, ratings); }
 
-  void sync() override {
-    const Result m = mean_.result(U_, V_);
-    const uint32_t dim = uint32_t(m.P.rows());
-    if (model_.dim != dim) {
-      model_.dim = dim;
-      model_.P = FactorMatrix(model_.n_users(), dim, model_.precision());
-      model_.Q = FactorMatrix(model_.n_items(), dim, model_.precision());
-    }
-    for (size_t u = 0; u < model_.n_users(); ++u) model_.P.write_row(u, m.P.col(Eigen::Index(u)).data());
-    for (size_t i = 0; i < model_.n_items(); ++i) model_.Q.write_row(i, m.Q.col(Eigen::Index(i)).data());
-    if (biased_) model_.user_bias = m.user_bias, model_.item_bias = m.item_bias;
-    // Fold-in's prior ridge (recommend/recommender.cc) scales with the rating noise.
-    model_.meta["noise_variance"] = mean_.kept() ? double(mean_.kept()) / mean_.alpha_sum() : 1.0 / alpha_;
-  }
+  void sync() override { write_result(mean_.result(U_, V_), mean_, alpha_, biased_, model_); }
 
   bool burning_in() const override { return mean_.kept() == 0; }
 

@@ -7,9 +7,11 @@
 
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
+#include <cmath>
 #include <vector>
 
 #include "common/random.h"
+#include "mfrec/model.h"
 #include "train/normal_equations.h"
 #include "train/rating_rows.h"
 #include "train/wishart.h"
@@ -21,12 +23,7 @@ using Vector = Eigen::Matrix<float, Eigen::Dynamic, 1>;
 
 // The generator of one draw, from (seed, sweep, stream, index) through splitmix64's finaliser.
 enum Stream : uint64_t { kNoise, kUserPrior, kItemPrior, kUserRows, kItemRows };
-inline uint64_t mix(uint64_t z) {
-  z += 0x9e3779b97f4a7c15ull;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
+inline uint64_t mix(uint64_t z) { return splitmix64_mix(z + kGoldenGamma); }
 inline Random generator(uint64_t seed, uint32_t sweep, Stream stream, uint64_t index) {
   return Random(mix(mix(mix(mix(seed) + sweep) + stream) + index));
 }
@@ -119,5 +116,33 @@ class PosteriorMean {
   Matrix A_, B_;
   std::vector<double> user_bias_sum_, item_bias_sum_;  // times kept_
 };
+
+// Unclipped RMSE over `ratings` of the predictions of `m` with the model's user means.
+inline double rmse_of(const Result& m, const std::vector<float>& user_mean, const Ratings& ratings) {
+  double se = 0;
+  for (size_t t = 0; t < ratings.size(); ++t) {
+    const uint32_t u = ratings.user[t], i = ratings.item[t];
+    const double e = double(user_mean[u]) + m.user_bias[u] + m.item_bias[i] + m.P.col(u).dot(m.Q.col(i)) -
+                     ratings.value[t];
+    se += e * e;
+  }
+  return ratings.size() ? std::sqrt(se / double(ratings.size())) : std::nan("");
+}
+
+// Puts `m` into `model`, re-shaped when its width is not the model's (the posterior mean is kept at
+// rank 2 dim), with the noise variance fold-in's prior ridge scales with (recommend/fold_in.cc):
+// the posterior mean's after the burn-in, the current sample's 1 / alpha during it.
+inline void write_result(const Result& m, const PosteriorMean& mean, double alpha, bool biased, Model& model) {
+  const uint32_t dim = uint32_t(m.P.rows());
+  if (model.dim != dim) {
+    model.dim = dim;
+    model.P = FactorMatrix(model.n_users(), dim, model.precision());
+    model.Q = FactorMatrix(model.n_items(), dim, model.precision());
+  }
+  for (size_t u = 0; u < model.n_users(); ++u) model.P.write_row(u, m.P.col(Eigen::Index(u)).data());
+  for (size_t i = 0; i < model.n_items(); ++i) model.Q.write_row(i, m.Q.col(Eigen::Index(i)).data());
+  if (biased) model.user_bias = m.user_bias, model.item_bias = m.item_bias;
+  model.meta["noise_variance"] = mean.kept() ? double(mean.kept()) / mean.alpha_sum() : 1.0 / alpha;
+}
 
 }  // namespace mfrec::mcmc
