@@ -42,7 +42,9 @@ struct ServeOptions {
   std::string host = "127.0.0.1";  // loopback unless told otherwise
   int port = 8080;                 // 0: any free port (see Server::port)
   unsigned threads = 512;          // connections served at once, a thread each (started as they come, up to 1000)
-  int request_timeout_ms = 5000;   // a request must arrive whole within this of its first byte (else 408)
+  int request_timeout_ms = 5000;   // a request must arrive whole within this of its first byte (else 408),
+                                   // and its answer be read whole within this of its first byte (else
+                                   // the connection closes)
   int idle_timeout_ms = 5000;      // a kept-alive connection closes after this without a request
   size_t max_body = 64 * 1024;     // bytes; larger bodies get 413
   size_t max_k = 1000;             // k (and limit) above this get 422

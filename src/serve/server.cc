@@ -343,6 +343,7 @@ Server::Server(ServeOptions options) : state_(std::make_unique<State>(std::move(
   serve::ConnectionLimits limits;
   limits.max_connections = s.o.threads;
   limits.request_timeout_ms = s.o.request_timeout_ms;
+  limits.write_timeout_ms = s.o.request_timeout_ms;
   limits.idle_timeout_ms = s.o.idle_timeout_ms;
   limits.max_requests = 1000;
   s.connections = std::make_unique<serve::Connections>(
