@@ -87,7 +87,9 @@ struct Server::State {
       } catch (const UsageError& e) {
         send_error(res, 400, e.what());
       } catch (const std::exception& e) {
-        send_error(res, 500, e.what());
+        // Not the client's fault and not its business: the library's text goes to the log only.
+        fmt::print(stderr, "mfrec serve: internal error on {}: {}\n", req.path, e.what());
+        send_error(res, 500, "internal error");
       }
     };
   }
