@@ -8,8 +8,6 @@ cd "$(dirname "$0")/.."
 scripts/install_deps.sh
 scripts/build.sh
 cd build
-# A test that fails is run again up to twice: ServePair.ARankingModelAloneShowsItsScoresAsTheyAre fails
-# about one run in six with std::bad_alloc (not understood yet; see the closing note of that stop).
-ctest --output-on-failure -j2 --repeat until-pass:3 "$@"
+ctest --output-on-failure -j2 "$@"
 cd ..
 scripts/check_install.sh

@@ -90,7 +90,8 @@ float expected_prediction(const Model& rating, const std::string& user, const st
 
 TEST_F(ServePair, ARankingModelAloneShowsItsScoresAsTheyAre) {
   start(test::small_ranking_model(), "");
-  const Model& m = server_->recommender()->model();
+  const auto rec = server_->recommender();  // held: a reload frees the model it replaces
+  const Model& m = rec->model();
   ASSERT_EQ(m.objective, Objective::ranking);
   EXPECT_EQ(server_->rating_recommender(), nullptr);
   const std::string user = m.users.external(0);
