@@ -239,8 +239,10 @@ class McmcEngine final : public Engine {
     const float keep = std::sqrt(float(kept_ - 1) / float(kept_)), add = 1.0f / std::sqrt(float(kept_));
     const Eigen::Index have = A_.cols(), width = have + k_;
     Matrix A(U_.cols(), width), B(V_.cols(), width);
-    A.leftCols(have) = keep * A_;
-    B.leftCols(have) = keep * B_;
+    if (have > 0) {  // the first sample has nothing to keep (A_ is still 0 x 0)
+      A.leftCols(have) = keep * A_;
+      B.leftCols(have) = keep * B_;
+    }
     A.rightCols(k_) = add * U_.topRows(k_).transpose();
     B.rightCols(k_) = add * V_.topRows(k_).transpose();
     if (width <= rank_) {
