@@ -31,6 +31,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "mfrec/recommend.h"
 
@@ -71,6 +72,11 @@ class Server {
   // rating model is not one) when either cannot be loaded, and the old pair keeps serving.
   uint64_t reload();
   uint64_t model_version() const;
+
+  // What a client would read back after sending `requests` (raw HTTP/1.1 bytes: one request, or
+  // several kept alive) on one connection, answered by the same parser and routes, without a socket
+  // and without start(). For tests and fuzzing; the end of the bytes is the client closing.
+  std::string answer(std::string_view requests);
   std::shared_ptr<const Recommender> recommender() const;         // the lists' model (--model)
   std::shared_ptr<const Recommender> rating_recommender() const;  // the rating model, or null
 

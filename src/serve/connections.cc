@@ -168,7 +168,7 @@ struct Connections::Impl {
       if (!strm.buffered() && poll_one(fd, POLLIN, limits.idle_timeout_ms) <= 0) break;  // idle too long
       set_idle(fd, false);
       strm.set_deadline(Clock::now() + std::chrono::milliseconds(limits.request_timeout_ms));
-      t_close_after = t_timed_out = false;
+      begin_request();
       bool closed = false;
       const bool ok = process(strm, left == 1, closed);
       if (!ok || closed || t_close_after || t_timed_out) break;
@@ -269,6 +269,8 @@ size_t Connections::open() const {
 }
 
 void Connections::close_after_response() { t_close_after = true; }
+bool Connections::closes_after_response() { return t_close_after; }
 bool Connections::request_timed_out() { return t_timed_out; }
+void Connections::begin_request() { t_close_after = t_timed_out = false; }
 
 }  // namespace mfrec::serve

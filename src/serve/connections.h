@@ -38,8 +38,12 @@ class Connections {
   // Called while handling a request: close the connection after this response (its body was not
   // read, so the next bytes on it are not a request).
   static void close_after_response();
+  static bool closes_after_response();
   // Whether the request being handled ran out of time while it was read (the answer is then a 408).
   static bool request_timed_out();
+  // Clears both flags above before a request (done here per request; Server::answer, which has no
+  // connection, calls it itself).
+  static void begin_request();
 
  private:
   struct Impl;

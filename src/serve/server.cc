@@ -17,6 +17,7 @@
 #include "serve/connections.h"
 #include "serve/http_util.h"
 #include "serve/json_out.h"
+#include "serve/memory_stream.h"
 #include "serve/metrics.h"
 #include "serve/page.h"
 #include "serve/serving_model.h"
@@ -375,6 +376,19 @@ void Server::stop() {
 }
 
 int Server::port() const { return state_->port; }
+
+std::string Server::answer(std::string_view requests) {
+  State& s = *state_;
+  serve::MemoryStream strm(requests);
+  // As serve::Connections serves a connection: up to its request count, until one closes it.
+  for (size_t left = 1000; left > 0 && strm.unread(); --left) {
+    serve::Connections::begin_request();
+    bool closed = false;
+    const bool ok = s.http.handle(strm, left == 1, closed);
+    if (!ok || closed || serve::Connections::closes_after_response()) break;
+  }
+  return strm.written();
+}
 
 uint64_t Server::reload() { return state_->reload(); }
 
