@@ -2,7 +2,9 @@
 # The one command that builds mfrec and runs every test (GoogleTest through CTest). Real-data tests
 # read ../shared/data when it is there and report themselves skipped otherwise; GPU tests (label
 # `gpu`) skip where no GPU is present. Arguments go to ctest (e.g. -L unit, -R Reader). Then
-# scripts/check_install.sh installs the build and builds examples/ against it.
+# scripts/check_install.sh installs the build and builds examples/ against it, scripts/sanitize.sh
+# runs the tests again under AddressSanitizer and UndefinedBehaviorSanitizer (same arguments), and
+# scripts/fuzz.sh runs each fuzz harness for a short while from its seed corpus.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install_deps.sh
@@ -11,3 +13,5 @@ cd build
 ctest --output-on-failure -j2 "$@"
 cd ..
 scripts/check_install.sh
+scripts/sanitize.sh "$@"
+scripts/fuzz.sh 25

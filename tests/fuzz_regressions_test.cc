@@ -1,7 +1,8 @@
 // The fuzz harnesses' entry code (fuzz/*.cc) under the normal build, on inputs kept here: the seed
 // shapes and edge cases of each harness, and any input a fuzzer run finds a crash with (none so far,
 // see TESTING.md).
-// Each must end in the error the harness expects (DataError, UsageError, a CLI11 error), never a crash.
+// Each must end in the error the harness expects (DataError, UsageError, a CLI11 error; for HTTP, an
+// answer that is not a 500), never a crash.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -11,6 +12,7 @@ namespace mfrec::fuzz {
 void ratings_one(const uint8_t* data, size_t size);
 void checkpoint_one(const uint8_t* data, size_t size);
 void config_one(const uint8_t* data, size_t size);
+void http_one(const uint8_t* data, size_t size);
 }  // namespace mfrec::fuzz
 
 namespace {
@@ -38,6 +40,22 @@ TEST(FuzzRegressions, ConfigEdgeCases) {
                               "{\"epochs\": -5}"sv, "{\"output\": \"--dim\"}"sv, "{\"\": 1}"sv, "{\"dim\":"sv,
                               "\xff\xfe{}"sv, "{\"k\": 3}"sv, "{\"help\": true}"sv})
     run(mfrec::fuzz::config_one, in);
+}
+
+TEST(FuzzRegressions, HttpEdgeCases) {
+  using namespace std::literals;
+  for (std::string_view in :
+       {""sv, "\r\n"sv, "GET"sv, "GET / HTTP/1.1\r\n"sv, "GET /v1/recommend?user=1 HTTP/1.1\r\n\r\n"sv,
+        "GET /v1/recommend?user=%ZZ HTTP/1.1\r\n\r\n"sv, "GET /v1/similar?item=1&user=1 HTTP/1.1\r\n\r\n"sv,
+        "GET /v1/similar?item=1&min_count=99999999999999999999 HTTP/1.1\r\n\r\n"sv,
+        "GET /v1/items?q=%00%ff&limit=-1 HTTP/1.1\r\n\r\n"sv, "GET /?a&&=&b== HTTP/1.1\r\n\r\n"sv,
+        "GET / HTTP/1.1\r\nRange: bytes=0-1,2-3,-1,99999999999999999999-\r\n\r\n"sv,
+        "POST /v1/foldin HTTP/1.1\r\nContent-Length: 2\r\n\r\n[]"sv,
+        "POST /v1/foldin HTTP/1.1\r\nContent-Length: 44\r\n\r\n{\"ratings\":[{\"item\":1,\"rating\":1e39}],\"k\":1}"sv,
+        "POST /v1/foldin HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\n"sv,
+        "POST /v1/foldin HTTP/1.1\r\nContent-Length: 5\r\n\r\n{\"rat"sv,
+        "HEAD /v1/items HTTP/1.0\r\n\r\nGET /healthz HTTP/1.1\r\n\r\n"sv})
+    run(mfrec::fuzz::http_one, in);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <httplib.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -187,6 +188,67 @@ TEST_F(Hardened, SlowClientsAreCutAtTheRequestTimeout) {
   }
   for (int k = 0; k < 10; ++k) EXPECT_EQ(get("/healthz"), 200) << k;
   for (int fd : slows) ::close(fd);
+}
+
+// A client that asks for `requests` pages at once on one connection, with a small receive window
+// (SO_RCVBUF before connect), and reads none of them yet. Returns the socket.
+int greedy_client(int port, size_t requests) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  const int window = 4096;
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &window, sizeof window);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(uint16_t(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) ADD_FAILURE() << "connect failed";
+  std::string many;
+  for (size_t k = 0; k < requests; ++k) many += "GET / HTTP/1.1\r\nHost: x\r\n\r\n";  // the page, ~10 KB each
+  EXPECT_EQ(::send(fd, many.data(), many.size(), MSG_NOSIGNAL), ssize_t(many.size()));
+  return fd;
+}
+
+// Bytes waiting in `fd`'s receive queue, once they stop growing (the server then waits on the client).
+void wait_until_stuck(int fd) {
+  int last = -1, now = 0;
+  for (int k = 0; k < 100 && now != last; ++k) {
+    last = now;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ::ioctl(fd, FIONREAD, &now);
+  }
+}
+
+TEST_F(Hardened, AClientThatNeverReadsIsCutAtTheTimeout) {
+  start(1, 300);  // one connection at a time: while its answer waits, the stuck client holds it
+  const int stuck = greedy_client(server_->port(), 600);
+  wait_until_stuck(stuck);
+  // A blocking write with no deadline would keep the only slot for good (every other client: 503).
+  const auto t0 = Clock::now();
+  int status = 0;
+  while (status != 200 && Clock::now() - t0 < std::chrono::seconds(6)) {
+    status = get("/healthz");
+    if (status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(status, 200);
+  EXPECT_LT(std::chrono::duration<double>(Clock::now() - t0).count(), 5.0);
+  ::close(stuck);
+}
+
+TEST_F(Hardened, AClientThatReadsTooSlowlyIsCutAtTheTimeout) {
+  start(4, 300);
+  const int slow = greedy_client(server_->port(), 600);
+  // 256 bytes every 20 ms: a page takes seconds to go through, more than the 300 ms an answer has.
+  // Never cut, the 600 pages would take minutes; the loop gives up after 6 s.
+  const auto t0 = Clock::now();
+  bool cut = false;
+  for (char buf[256]; !cut && Clock::now() - t0 < std::chrono::seconds(6);) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    const ssize_t n = ::recv(slow, buf, sizeof buf, MSG_DONTWAIT);
+    cut = n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+  }
+  EXPECT_TRUE(cut);
+  EXPECT_LT(std::chrono::duration<double>(Clock::now() - t0).count(), 5.0);
+  EXPECT_EQ(get("/healthz"), 200);
+  ::close(slow);
 }
 
 TEST_F(Hardened, OverTheLimitWithNoIdleConnectionIs503) {

@@ -87,7 +87,8 @@ class ServeTest : public ::testing::Test {
 };
 
 TEST_F(ServeTest, EveryRouteAnswers) {
-  const Model& m = server_->recommender()->model();
+  const auto rec = server_->recommender();  // held: a reload frees the model it replaces
+  const Model& m = rec->model();
   const std::string user = m.users.external(0), item = m.items.external(0);
 
   json j = call("/v1/recommend?user=" + user + "&k=5", 200);
@@ -198,7 +199,8 @@ TEST_F(ServeTest, ScoresAreClippedAndNeighboursCarryTheirTrainingCounts) {
 }
 
 TEST_F(ServeTest, EveryErrorStatus) {
-  const Model& m = server_->recommender()->model();
+  const auto rec = server_->recommender();  // held: a reload frees the model it replaces
+  const Model& m = rec->model();
   const std::string user = m.users.external(0), item = m.items.external(0);
   // 400: malformed.
   call("/v1/recommend", 400);
@@ -241,7 +243,8 @@ TEST_F(ServeTest, EveryErrorStatus) {
 }
 
 TEST_F(ServeTest, ReloadUnderConcurrentRequestsFailsNone) {
-  const Model& m = server_->recommender()->model();
+  const auto rec = server_->recommender();  // held: a reload frees the model it replaces
+  const Model& m = rec->model();
   const std::shared_ptr<const Recommender> before = server_->recommender();
   std::atomic<bool> done{false};
   std::atomic<int> ok{0}, failed{0}, regressions{0}, newest{0};

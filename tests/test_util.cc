@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -42,6 +43,7 @@ std::string read_file(const std::string& path) {
 }
 
 std::string shared_data(const std::string& name) {
+  if (const char* off = std::getenv("MFREC_TEST_NO_SHARED_DATA"); off && *off) return "";
   const fs::path p = fs::path(MFREC_SOURCE_DIR) / ".." / "shared" / "data" / name;
   return fs::exists(p) ? fs::canonical(p).string() : "";
 }

@@ -11,7 +11,8 @@ std::string scratch_dir(const std::string& name);
 std::string write_file(const std::string& dir, const std::string& name, const std::string& text);
 std::string read_file(const std::string& path);
 
-// ../shared/data/<name> beside the project, or "" when it is not there (the test then skips).
+// ../shared/data/<name> beside the project, or "" when it is not there or MFREC_TEST_NO_SHARED_DATA
+// is set (the test then skips; scripts/sanitize.sh sets it).
 std::string shared_data(const std::string& name);
 #define MFREC_REQUIRE_DATA(var, name)                                                              \
   const std::string var = ::mfrec::test::shared_data(name);                                       \

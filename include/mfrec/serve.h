@@ -31,6 +31,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "mfrec/recommend.h"
 
@@ -42,7 +43,9 @@ struct ServeOptions {
   std::string host = "127.0.0.1";  // loopback unless told otherwise
   int port = 8080;                 // 0: any free port (see Server::port)
   unsigned threads = 512;          // connections served at once, a thread each (started as they come, up to 1000)
-  int request_timeout_ms = 5000;   // a request must arrive whole within this of its first byte (else 408)
+  int request_timeout_ms = 5000;   // a request must arrive whole within this of its first byte (else 408),
+                                   // and its answer be read whole within this of its first byte (else
+                                   // the connection closes)
   int idle_timeout_ms = 5000;      // a kept-alive connection closes after this without a request
   size_t max_body = 64 * 1024;     // bytes; larger bodies get 413
   size_t max_k = 1000;             // k (and limit) above this get 422
@@ -69,6 +72,11 @@ class Server {
   // rating model is not one) when either cannot be loaded, and the old pair keeps serving.
   uint64_t reload();
   uint64_t model_version() const;
+
+  // What a client would read back after sending `requests` (raw HTTP/1.1 bytes: one request, or
+  // several kept alive) on one connection, answered by the same parser and routes, without a socket
+  // and without start(). For tests and fuzzing; the end of the bytes is the client closing.
+  std::string answer(std::string_view requests);
   std::shared_ptr<const Recommender> recommender() const;         // the lists' model (--model)
   std::shared_ptr<const Recommender> rating_recommender() const;  // the rating model, or null
 

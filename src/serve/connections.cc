@@ -16,6 +16,7 @@
 #include <cstring>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -56,18 +57,24 @@ void address_of(int fd, bool peer, std::string& ip, int& port) {
 }
 
 // A socket stream whose reads share one deadline per request (a request that trickles in byte by
-// byte is cut when it runs out, not after each byte's own timeout), buffered as httplib's own.
+// byte is cut when it runs out, not after each byte's own timeout), buffered as httplib's own, and
+// whose writes share one deadline per answer, from its first byte: a client that reads slowly or
+// not at all is cut then. Writes never block past it (MSG_DONTWAIT): a blocking send of more than
+// the socket takes would wait, with no timeout, for a client that never reads.
 class DeadlineStream final : public httplib::Stream {
  public:
   DeadlineStream(int fd, int write_timeout_ms) : fd_(fd), write_timeout_ms_(write_timeout_ms) {}
-  void set_deadline(Clock::time_point d) { deadline_ = d; }
+  void set_deadline(Clock::time_point d) {
+    deadline_ = d;
+    write_deadline_.reset();
+  }
   bool buffered() const { return at_ < size_; }
 
-  bool is_readable() const override { return buffered() || poll_one(fd_, POLLIN, left_ms()) > 0; }
-  bool is_writable() const override { return poll_one(fd_, POLLOUT, write_timeout_ms_) > 0; }
+  bool is_readable() const override { return buffered() || poll_one(fd_, POLLIN, left_ms(deadline_)) > 0; }
+  bool is_writable() const override { return poll_one(fd_, POLLOUT, left_ms(write_deadline())) > 0; }
   ssize_t read(char* ptr, size_t n) override {
     if (!buffered()) {
-      if (poll_one(fd_, POLLIN, left_ms()) <= 0) {
+      if (poll_one(fd_, POLLIN, left_ms(deadline_)) <= 0) {
         t_timed_out = true;
         return -1;
       }
@@ -83,22 +90,28 @@ class DeadlineStream final : public httplib::Stream {
     return ssize_t(take);
   }
   ssize_t write(const char* ptr, size_t n) override {
-    if (poll_one(fd_, POLLOUT, write_timeout_ms_) <= 0) return -1;
-    ssize_t sent;
-    do sent = ::send(fd_, ptr, n, MSG_NOSIGNAL);
-    while (sent < 0 && errno == EINTR);
-    return sent;
+    for (;;) {  // httplib writes the rest again after a part
+      const ssize_t sent = ::send(fd_, ptr, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (sent >= 0) return sent;
+      if (errno == EINTR) continue;
+      if ((errno != EAGAIN && errno != EWOULDBLOCK) || poll_one(fd_, POLLOUT, left_ms(write_deadline())) <= 0) return -1;
+    }
   }
   void get_remote_ip_and_port(std::string& ip, int& port) const override { address_of(fd_, true, ip, port); }
   void get_local_ip_and_port(std::string& ip, int& port) const override { address_of(fd_, false, ip, port); }
   socket_t socket() const override { return fd_; }
 
  private:
-  int left_ms() const {
-    return int(std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now()).count());
+  static int left_ms(Clock::time_point deadline) {
+    return int(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count());
+  }
+  Clock::time_point write_deadline() const {
+    if (!write_deadline_) write_deadline_ = Clock::now() + std::chrono::milliseconds(write_timeout_ms_);
+    return *write_deadline_;
   }
   int fd_, write_timeout_ms_;
   Clock::time_point deadline_ = Clock::now();
+  mutable std::optional<Clock::time_point> write_deadline_;  // set by the answer's first write
   std::array<char, 4096> buf_{};
   size_t at_ = 0, size_ = 0;
 };
@@ -155,7 +168,7 @@ struct Connections::Impl {
       if (!strm.buffered() && poll_one(fd, POLLIN, limits.idle_timeout_ms) <= 0) break;  // idle too long
       set_idle(fd, false);
       strm.set_deadline(Clock::now() + std::chrono::milliseconds(limits.request_timeout_ms));
-      t_close_after = t_timed_out = false;
+      begin_request();
       bool closed = false;
       const bool ok = process(strm, left == 1, closed);
       if (!ok || closed || t_close_after || t_timed_out) break;
@@ -256,6 +269,8 @@ size_t Connections::open() const {
 }
 
 void Connections::close_after_response() { t_close_after = true; }
+bool Connections::closes_after_response() { return t_close_after; }
 bool Connections::request_timed_out() { return t_timed_out; }
+void Connections::begin_request() { t_close_after = t_timed_out = false; }
 
 }  // namespace mfrec::serve

@@ -3,8 +3,10 @@
 // connection a pool thread for its whole life and polls idle ones every millisecond, so 500 idle
 // connections (or 130 that send their headers a byte at a time) took every thread and stalled
 // everyone for seconds. Here each connection gets a thread of its own from a pool that grows to
-// `max_connections`; a request must arrive whole within `request_timeout_ms` of its first byte;
-// an idle connection waits `idle_timeout_ms` (in poll, not a spin) for its next request; and at the
+// `max_connections`; a request must arrive whole within `request_timeout_ms` of its first byte,
+// and its answer be taken by the client within `write_timeout_ms` of its first byte (else the
+// connection closes: a client that reads slowly or never holds a thread that long at most); an
+// idle connection waits `idle_timeout_ms` (in poll, not a spin) for its next request; and at the
 // limit, the connection idle the longest is closed to make room (if none is idle, the new one is
 // answered 503). The HTTP parsing and routing stay httplib's (Server::process_request).
 #include <httplib.h>
@@ -36,8 +38,12 @@ class Connections {
   // Called while handling a request: close the connection after this response (its body was not
   // read, so the next bytes on it are not a request).
   static void close_after_response();
+  static bool closes_after_response();
   // Whether the request being handled ran out of time while it was read (the answer is then a 408).
   static bool request_timed_out();
+  // Clears both flags above before a request (done here per request; Server::answer, which has no
+  // connection, calls it itself).
+  static void begin_request();
 
  private:
   struct Impl;

@@ -17,6 +17,7 @@
 #include "serve/connections.h"
 #include "serve/http_util.h"
 #include "serve/json_out.h"
+#include "serve/memory_stream.h"
 #include "serve/metrics.h"
 #include "serve/page.h"
 #include "serve/serving_model.h"
@@ -87,7 +88,9 @@ struct Server::State {
       } catch (const UsageError& e) {
         send_error(res, 400, e.what());
       } catch (const std::exception& e) {
-        send_error(res, 500, e.what());
+        // Not the client's fault and not its business: the library's text goes to the log only.
+        fmt::print(stderr, "mfrec serve: internal error on {}: {}\n", req.path, e.what());
+        send_error(res, 500, "internal error");
       }
     };
   }
@@ -343,6 +346,7 @@ Server::Server(ServeOptions options) : state_(std::make_unique<State>(std::move(
   serve::ConnectionLimits limits;
   limits.max_connections = s.o.threads;
   limits.request_timeout_ms = s.o.request_timeout_ms;
+  limits.write_timeout_ms = s.o.request_timeout_ms;
   limits.idle_timeout_ms = s.o.idle_timeout_ms;
   limits.max_requests = 1000;
   s.connections = std::make_unique<serve::Connections>(
@@ -372,6 +376,19 @@ void Server::stop() {
 }
 
 int Server::port() const { return state_->port; }
+
+std::string Server::answer(std::string_view requests) {
+  State& s = *state_;
+  serve::MemoryStream strm(requests);
+  // As serve::Connections serves a connection: up to its request count, until one closes it.
+  for (size_t left = 1000; left > 0 && strm.unread(); --left) {
+    serve::Connections::begin_request();
+    bool closed = false;
+    const bool ok = s.http.handle(strm, left == 1, closed);
+    if (!ok || closed || serve::Connections::closes_after_response()) break;
+  }
+  return strm.written();
+}
 
 uint64_t Server::reload() { return state_->reload(); }
 

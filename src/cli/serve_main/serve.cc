@@ -60,7 +60,7 @@ void add_serve(CLI::App& app) {
   cmd->add_option("--port", o->port, "TCP port (0: any free port, printed at start)")->capture_default_str();
   cmd->add_option("--host", o->host, "address to bind (loopback unless told otherwise)")->capture_default_str();
   cmd->add_option("--threads", o->threads, "connections served at once, a thread each (at most 1000); at the limit the longest-idle connection is closed to make room, or the new one gets 503")->capture_default_str();
-  cmd->add_option("--request_timeout_ms", o->request_timeout_ms, "a request must arrive whole within this of its first byte (else 408)")->capture_default_str();
+  cmd->add_option("--request_timeout_ms", o->request_timeout_ms, "a request must arrive whole within this of its first byte (else 408), and its answer be read within this of its first byte (else the connection closes)")->capture_default_str();
   cmd->add_option("--idle_timeout_ms", o->idle_timeout_ms, "a kept-alive connection closes after this without a request")->capture_default_str();
   cmd->add_option("--max_body", o->max_body, "largest request body in bytes (larger: 413)")->capture_default_str();
   cmd->add_option("--max_k", o->max_k, "largest k a request may ask for (larger: 422)")->capture_default_str();
