@@ -22,8 +22,10 @@ void PosteriorMean::add(const Matrix& U, const Matrix& V, double alpha) {
   const float keep = std::sqrt(float(kept_ - 1) / float(kept_)), add = 1.0f / std::sqrt(float(kept_));
   const Eigen::Index have = A_.cols(), width = have + k_;
   Matrix A(U.cols(), width), B(V.cols(), width);
-  A.leftCols(have) = keep * A_;
-  B.leftCols(have) = keep * B_;
+  if (have > 0) {  // the first sample has nothing to keep (A_ is still 0 x 0)
+    A.leftCols(have) = keep * A_;
+    B.leftCols(have) = keep * B_;
+  }
   A.rightCols(k_) = add * U.topRows(k_).transpose();
   B.rightCols(k_) = add * V.topRows(k_).transpose();
   if (width <= rank_) {
