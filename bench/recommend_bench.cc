@@ -19,7 +19,6 @@ const mfrec::Recommender& recommender() {
     const mfrec::Split& s = mfrec::bench::ml1m_shaped_split();
     mfrec::TrainOptions o;
     o.epochs = 1;
-    mfrec::FitResult r;
     return mfrec::Recommender(mfrec::fit(d, s, o).model);
   }();
   return rec;

@@ -15,7 +15,6 @@ Model trained(Precision p) {
   static const Split s = make_split(d.ratings, {.seed = 1});
   TrainOptions o;
   o.epochs = 2, o.threads = 1, o.precision = p;
-  FitResult r;
   return fit(d, s, o).model;
 }
 

@@ -34,7 +34,6 @@ Trained train_on(const std::string& path, uint32_t epochs, float lr, Precision p
   o.threads = 2;
   o.seed = 1;
   o.precision = precision;
-  FitResult r;
   t.model = std::make_shared<const Model>(fit(t.data, t.split, o).model);
   return t;
 }

@@ -26,7 +26,6 @@ std::string rating_model_of_fewer() {
     o.epochs = 4;
     o.lr = 0.005f;
     o.threads = 2;
-    FitResult r;
     const std::string out = test::scratch_dir("pair-rating-model") + "/model.mfrec";
     save_model(fit(d, s, o).model, out);
     return out;

@@ -72,7 +72,6 @@ std::string small_model(uint64_t seed) {
   o.lr = 0.005f;
   o.threads = 2;
   o.seed = seed;
-  FitResult r;
   const std::string path = scratch_dir("model-" + std::to_string(seed)) + "/model.mfrec";
   save_model(fit(d, s, o).model, path);
   return made[seed] = path;
@@ -87,7 +86,6 @@ std::string small_ranking_model() {
     o.dim = 8;
     o.epochs = 3;
     o.threads = 2;
-    FitResult r;
     const std::string out = scratch_dir("ranking-model") + "/model.mfrec";
     save_model(fit(d, s, o).model, out);
     return out;

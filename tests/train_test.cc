@@ -79,7 +79,6 @@ TEST(Train, DivergenceStopsWithTheLastGoodParameters) {
 }
 
 TEST(Train, BadOptionsAreUsageErrors) {
-  FitResult r;
   for (auto bad : std::vector<std::function<void(TrainOptions&)>>{
            [](TrainOptions& o) { o.dim = 0; }, [](TrainOptions& o) { o.batch_size = 0; },
            [](TrainOptions& o) { o.lr = -1; }, [](TrainOptions& o) { o.reg = NAN; },

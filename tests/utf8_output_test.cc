@@ -26,7 +26,6 @@ std::string latin1_model() {
     const Split s = make_split(d.ratings, {.kind = SplitKind::random, .seed = 1});
     TrainOptions o;
     o.epochs = 2, o.threads = 1, o.dim = 8;
-    FitResult r;
     save_model(fit(d, s, o).model, dir + "/model.mfrec");
     return dir + "/model.mfrec";
   }();

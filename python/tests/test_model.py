@@ -1,19 +1,22 @@
-"""The model from Python: every method, the same model as the CLI, round trips with it, threads,
-Ctrl-C, pickling and the errors."""
+"""The model from Python: every method, the same model as the CLI, round trips with it and with
+`mfrec serve`, threads, Ctrl-C, pickling and the errors."""
 import inspect
 import json
 import os
 import pickle
+import re
 import signal
 import subprocess
 import sys
 import textwrap
 import threading
+import urllib.request
 
 import numpy as np
 import pytest
 
 import mfrec
+from conftest import mfrec_bin
 
 
 @pytest.fixture(scope="module")
@@ -133,6 +136,24 @@ def test_checkpoints_go_both_ways_with_the_cli(als, synth_dir, tmp_path, cli):
     files = back.export(tmp_path / "export")
     assert any(f.endswith("item_factors.npy") for f in files)
     np.testing.assert_array_equal(np.load(tmp_path / "export" / "item_factors.npy"), als.item_factors)
+
+
+def test_a_checkpoint_from_python_is_served(als, tmp_path):
+    path = tmp_path / "served.mfrec"
+    als.save(path)
+    server = subprocess.Popen([mfrec_bin(), "serve", "--model", str(path), "--port", "0"],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        line = server.stdout.readline()
+        match = re.search(r"listening on (http://[0-9.:]+/)", line)
+        assert match, line
+        user = als.user_ids[0]
+        with urllib.request.urlopen(f"{match.group(1)}v1/recommend?user={user}&k=5", timeout=30) as reply:
+            listed = [int(r["item"]) for r in json.load(reply)["items"]]
+        assert listed == als.recommend(user, N=5)[0].tolist()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def test_pickle_and_cross_validate(als, parts):

@@ -137,6 +137,7 @@ struct Connections::Impl {
   };
   mutable std::mutex mutex;
   std::condition_variable changed;
+  std::condition_variable room;  // a connection ended or went idle: an acceptor at the limit goes on
   std::unordered_map<int, Open> open;  // by descriptor; only its own thread closes one
   std::deque<int> queue;               // accepted, not yet taken by a thread
   std::vector<std::thread> threads;
@@ -148,6 +149,7 @@ struct Connections::Impl {
     std::lock_guard lock(mutex);
     auto it = open.find(fd);
     if (it != open.end()) it->second = {idle, Clock::now()};
+    if (idle) room.notify_one();
   }
 
   // Admission at the limit: close the connection idle the longest; false when none is idle.
@@ -179,6 +181,7 @@ struct Connections::Impl {
     ::shutdown(fd, SHUT_RDWR);
     ::close(fd);
     changed.notify_all();
+    room.notify_one();
   }
 
   void worker() {
@@ -198,7 +201,14 @@ struct Connections::Impl {
 
   void admit(int fd) {
     std::unique_lock lock(mutex);
-    if (stopping || (open.size() >= limits.max_connections && !make_room())) {
+    // At the limit with none idle, wait a moment: on a loaded machine a thread that has just answered
+    // or seen its client go can take that long to say so, and a 503 then would be wrong.
+    const auto give_up = Clock::now() + std::chrono::milliseconds(100);
+    bool full = open.size() >= limits.max_connections && !make_room();
+    while (full && !stopping && room.wait_until(lock, give_up) != std::cv_status::timeout)
+      full = open.size() >= limits.max_connections && !make_room();
+    if (full) full = open.size() >= limits.max_connections && !make_room();
+    if (stopping || full) {
       lock.unlock();
       ::send(fd, busy_reply().data(), busy_reply().size(), MSG_NOSIGNAL | MSG_DONTWAIT);
       ::shutdown(fd, SHUT_RDWR);
@@ -256,6 +266,7 @@ void Connections::stop() {
     for (int fd : s.queue) ::shutdown(fd, SHUT_RD);
   }
   s.changed.notify_all();
+  s.room.notify_all();
   s.changed.wait(lock, [&] { return s.open.empty(); });
   std::vector<std::thread> threads = std::move(s.threads);
   lock.unlock();
