@@ -248,7 +248,7 @@ void add_train(CLI::App& app) {
   add_train_options(*cmd, *args);
   auto distributed = std::make_shared<bool>(false);
   cmd->add_flag("--distributed", *distributed,
-                "train als, ials or mcmc across the ranks of an MPI job: mpirun -np N mfrec train --distributed ... (runs "
+                "train als, ials, mcmc or sgd across the ranks of an MPI job: mpirun -np N mfrec train --distributed ... (runs "
                 "mfrec-mpi; mfrec-mpi train --help adds --checkpoint_every)");
   cmd->callback([args, distributed] {
     // main.cc hands a command line with --distributed to mfrec-mpi; here it can only come from a file.

@@ -105,4 +105,21 @@ void Comm::broadcast(void* data, size_t bytes) {
   }
 }
 
+void Comm::shift(const void* send, size_t send_bytes, int to, void* recv, size_t recv_bytes, int from) {
+  // In pieces of at most 1 GB (MPI counts are ints), each piece its own message, in order.
+  constexpr size_t kPiece = size_t(1) << 30;
+  std::vector<MPI_Request> requests;
+  int tag = 0;
+  for (size_t at = 0; at < recv_bytes; at += kPiece, ++tag)
+    MPI_Irecv(static_cast<char*>(recv) + at, int(std::min(recv_bytes - at, kPiece)), MPI_BYTE, from, tag,
+              MPI_COMM_WORLD, &requests.emplace_back());
+  tag = 0;
+  for (size_t at = 0; at < send_bytes; at += kPiece, ++tag)
+    MPI_Isend(static_cast<const char*>(send) + at, int(std::min(send_bytes - at, kPiece)), MPI_BYTE, to, tag,
+              MPI_COMM_WORLD, &requests.emplace_back());
+  MPI_Waitall(int(requests.size()), requests.data(), MPI_STATUSES_IGNORE);
+  if (to != rank_) traffic_.sent += send_bytes;
+  if (from != rank_) traffic_.received += recv_bytes;
+}
+
 }  // namespace mfrec::dist

@@ -195,7 +195,7 @@ std::unique_ptr<Engine> make_driver(Model& model, const Ratings& train, const Tr
 void use_distributed_engines(const IdMap& users, const IdMap& items) {
   state().users = &users;
   state().items = &items;
-  for (const char* name : {"als", "ials", "mcmc"}) {
+  for (const char* name : {"als", "ials", "mcmc", "sgd"}) {
     EngineInfo e = engine_info(name);
     e.make = make_driver;
     register_engine(e);

@@ -23,7 +23,7 @@ struct RunReport {
   uint64_t gathers = 0, gather_received = 0;  // what rank 0 received gathering the model
 };
 
-// Rank 0: puts the distributed engines in the registry in place of the one-process als, ials and mcmc,
+// Rank 0: puts the distributed engines in the registry in place of the one-process als, ials, mcmc and sgd,
 // with `users` and `items` the data's id maps (ownership hashes the external ids).
 void use_distributed_engines(const IdMap& users, const IdMap& items);
 const RunReport& run_report();  // rank 0

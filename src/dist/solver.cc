@@ -8,7 +8,7 @@
 namespace mfrec::dist {
 
 bool distributable(const std::string& optimizer) {
-  return optimizer == "als" || optimizer == "ials" || optimizer == "mcmc";
+  return optimizer == "als" || optimizer == "ials" || optimizer == "mcmc" || optimizer == "sgd";
 }
 
 std::unique_ptr<Solver> make_solver(Comm& comm, const SharedData& d, const TrainOptions& o, const Model* model) {
@@ -30,9 +30,10 @@ std::unique_ptr<Solver> make_solver(Comm& comm, const SharedData& d, const Train
                                 "(every rank must read the same data with the same options)",
                                 comm.rank(), mine.users, mine.items, mine.ratings, h.users, h.items, h.ratings));
   if (o.optimizer == "als") return make_dist_als(comm, d, o, model, ModelKind(h.kind), Precision(h.precision));
+  if (o.optimizer == "sgd") return make_dist_sgd(comm, d, o, model, ModelKind(h.kind), Precision(h.precision));
   if (o.optimizer == "ials") return make_dist_ials(comm, d, o, model);
   if (o.optimizer == "mcmc") return make_dist_mcmc(comm, d, o, model, ModelKind(h.kind));
-  throw UsageError("`optimizer` " + o.optimizer + " cannot train on several ranks (distributed: als, ials, mcmc)");
+  throw UsageError("`optimizer` " + o.optimizer + " cannot train on several ranks (distributed: als, ials, mcmc, sgd)");
 }
 
 }  // namespace mfrec::dist

@@ -42,6 +42,8 @@ std::unique_ptr<Solver> make_solver(Comm& comm, const SharedData& data, const Tr
 
 std::unique_ptr<Solver> make_dist_als(Comm& comm, const SharedData& data, const TrainOptions& o, const Model* model,
                                       ModelKind kind, Precision precision);
+std::unique_ptr<Solver> make_dist_sgd(Comm& comm, const SharedData& data, const TrainOptions& o, const Model* model,
+                                      ModelKind kind, Precision precision);
 std::unique_ptr<Solver> make_dist_ials(Comm& comm, const SharedData& data, const TrainOptions& o, const Model* model);
 std::unique_ptr<Solver> make_dist_mcmc(Comm& comm, const SharedData& data, const TrainOptions& o, const Model* model,
                                        ModelKind kind);

@@ -80,7 +80,7 @@ std::string bytes(uint64_t b) {
 void check_request(const TrainCommand& a) {
   const TrainOptions& o = a.train.options;
   if (!dist::distributable(o.optimizer))
-    throw UsageError("`optimizer` " + o.optimizer + ": distributed training runs als, ials and mcmc (the others train in one "
+    throw UsageError("`optimizer` " + o.optimizer + ": distributed training runs als, ials, mcmc and sgd (the others train in one "
                      "process: mfrec train)");
   if (o.device != "cpu") throw UsageError("distributed training runs on the CPU (`device` cpu)");
   if (a.data.split == "kfold" && a.data.split_options.fold < 0)
@@ -238,7 +238,7 @@ int main(int argc, char** argv) {
   int provided = 0;
   MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);  // OpenMP threads compute, one calls MPI
   dist::Comm& comm = dist::Comm::world();
-  CLI::App app{"mfrec-mpi: train als, ials or mcmc across the ranks of an MPI job (mpirun -np N mfrec-mpi train ...)",
+  CLI::App app{"mfrec-mpi: train als, ials, mcmc or sgd across the ranks of an MPI job (mpirun -np N mfrec-mpi train ...)",
                "mfrec-mpi"};
   configure(app);
   TrainCommand args;
