@@ -6,10 +6,12 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace mfrec::fuzz {
 void ratings_one(const uint8_t* data, size_t size);
+void dataset_one(const uint8_t* data, size_t size);
 void checkpoint_one(const uint8_t* data, size_t size);
 void config_one(const uint8_t* data, size_t size);
 void http_one(const uint8_t* data, size_t size);
@@ -26,6 +28,16 @@ TEST(FuzzRegressions, RatingsEdgeCases) {
                               "1\t2\t1e39\t0\n"sv, "userId,movieId,rating,timestamp\n"sv, "a,b\r\n,\n"sv,
                               "1,2,3,99999999999999999999\n"sv, "1\0::2::3::4\n"sv})
     run(mfrec::fuzz::ratings_one, in);
+}
+
+// Each form (the first byte) with nothing, a line, and bytes that are not its kind.
+TEST(FuzzRegressions, DatasetEdgeCases) {
+  using namespace std::literals;
+  for (char form = 0; form < 5; ++form)
+    for (std::string_view rest : {""sv, "1::2::3::4\n"sv, "\x1f\x8b\x08\0\0\0"sv, "PK\x03\x04\0\0"sv, "\x80\n"sv}) {
+      const std::string in = std::string(1, form) + "\x80" + std::string(rest);
+      run(mfrec::fuzz::dataset_one, in);
+    }
 }
 
 TEST(FuzzRegressions, CheckpointEdgeCases) {
