@@ -105,6 +105,24 @@ void Comm::broadcast(void* data, size_t bytes) {
   }
 }
 
+void Comm::send(const void* data, size_t bytes, int to) {
+  for (size_t at = 0; at < bytes || at == 0; at += size_t(1) << 30) {
+    MPI_Send(static_cast<const char*>(data) + at, int(std::min(bytes - at, size_t(1) << 30)), MPI_BYTE, to, 11,
+             MPI_COMM_WORLD);
+    if (bytes == 0) break;
+  }
+  traffic_.sent += bytes;
+}
+
+void Comm::receive(void* data, size_t bytes, int from) {
+  for (size_t at = 0; at < bytes || at == 0; at += size_t(1) << 30) {
+    MPI_Recv(static_cast<char*>(data) + at, int(std::min(bytes - at, size_t(1) << 30)), MPI_BYTE, from, 11,
+             MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    if (bytes == 0) break;
+  }
+  traffic_.received += bytes;
+}
+
 void Comm::shift(const void* send, size_t send_bytes, int to, void* recv, size_t recv_bytes, int from) {
   // In pieces of at most 1 GB (MPI counts are ints), each piece its own message, in order.
   constexpr size_t kPiece = size_t(1) << 30;

@@ -39,6 +39,9 @@ class Comm {
     return value;
   }
   void broadcast(void* data, size_t bytes);  // from rank 0
+  // Point to point, in pieces of at most 1 GB.
+  void send(const void* data, size_t bytes, int to);
+  void receive(void* data, size_t bytes, int from);
   // Sends `send_bytes` to rank `to` while receiving `recv_bytes` from rank `from` (a ring's step).
   void shift(const void* send, size_t send_bytes, int to, void* recv, size_t recv_bytes, int from);
 

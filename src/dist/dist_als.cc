@@ -26,7 +26,7 @@ class DistAls final : public Solver {
   DistAls(Comm& comm, const SharedData& d, const TrainOptions& o, const Model* model, ModelKind kind, Precision precision)
       : comm_(comm), o_(o), threads_(int(o.thread_count())), biased_(kind == ModelKind::biased), k_(int(o.dim)),
         users_(Ownership::of(*d.users, comm.size())), items_(Ownership::of(*d.items, comm.size())),
-        n_(d.train->size()) {
+        n_(d.ratings) {
     const Ratings& train = *d.train;
     // The targets r - mu_u, with rank 0's user means (the model's).
     std::vector<float> mean(users_.size());

@@ -31,8 +31,8 @@ class DistIals final : public Solver {
  public:
   DistIals(Comm& comm, const SharedData& d, const TrainOptions& o, const Model* model)
       : comm_(comm), o_(o), threads_(int(o.thread_count())), k_(o.dim), users_(Ownership::of(*d.users, comm.size())),
-        items_(Ownership::of(*d.items, comm.size())), n_(d.train->size()) {
-    const Ratings conf = with_confidence(*d.train, users_.size(), o);
+        items_(Ownership::of(*d.items, comm.size())), n_(d.ratings) {
+    const Ratings conf = d.confidence ? *d.train : with_confidence(*d.train, users_.size(), o);
     HalfSweep by_user = plan_half_sweep(comm, conf, conf.value, true, users_, items_);
     HalfSweep by_item = plan_half_sweep(comm, conf, conf.value, false, items_, users_);
     for_users_ = {std::move(by_user.send_rows), std::move(by_user.send_counts), std::move(by_user.recv_counts)};

@@ -31,7 +31,7 @@ class DistMcmc final : public Solver {
   DistMcmc(Comm& comm, const SharedData& d, const TrainOptions& o, const Model* model, ModelKind kind)
       : comm_(comm), o_(o), threads_(int(o.thread_count())), biased_(kind == ModelKind::biased), k_(Eigen::Index(o.dim)),
         w_(k_ + (biased_ ? 1 : 0)), users_(Ownership::of(*d.users, comm.size())),
-        items_(Ownership::of(*d.items, comm.size())), n_(d.train->size()),
+        items_(Ownership::of(*d.items, comm.size())), n_(d.ratings),
         mean_(k_, std::min<Eigen::Index>(2 * k_, Eigen::Index(std::min(users_.size(), items_.size()))), biased_,
               users_.size(), items_.size(), threads_) {
     const Ratings& train = *d.train;

@@ -50,7 +50,7 @@ class DistSgd final : public Solver {
   DistSgd(Comm& comm, const SharedData& d, const TrainOptions& o, const Model* model, ModelKind kind, Precision precision)
       : comm_(comm), o_(o), biased_(kind == ModelKind::biased), k_(o.dim), precision_(precision),
         users_(Ownership::of(*d.users, comm.size())), items_(Ownership::of(*d.items, comm.size())),
-        n_(d.train->size()) {
+        n_(d.ratings) {
     const Ratings& train = *d.train;
     std::vector<float> mean(users_.size());
     if (comm.rank() == 0) mean = model->user_mean;

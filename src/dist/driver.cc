@@ -123,7 +123,7 @@ class DriverEngine final : public Engine {
     Comm& comm = Comm::world();
     command(Command::setup);
     const Traffic before = comm.traffic();
-    solver_ = make_solver(comm, SharedData{&train, state().users, state().items}, o, &model);
+    solver_ = make_solver(comm, SharedData{&train, state().users, state().items, train.size(), false}, o, &model);
     uint64_t sent = (comm.traffic() - before).sent, all = 0;
     MPI_Reduce(&sent, &all, 1, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
     state().report = RunReport{};

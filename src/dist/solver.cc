@@ -17,7 +17,7 @@ std::unique_ptr<Solver> make_solver(Comm& comm, const SharedData& d, const Train
     uint64_t users, items, ratings;
     uint32_t dim;
     uint8_t kind, precision;
-  } h{d.users->size(), d.items->size(), d.train->size(), o.dim, 0, 0};
+  } h{d.users->size(), d.items->size(), d.ratings, o.dim, 0, 0};
   if (comm.rank() == 0) {
     h.dim = model->dim, h.kind = uint8_t(model->kind), h.precision = uint8_t(model->precision());
     if (model->n_users() != h.users || model->n_items() != h.items)

@@ -11,11 +11,13 @@
 
 namespace mfrec::dist {
 
-// What every rank has read (the same data: checked by fingerprint before training).
+// What a rank trains on.
 struct SharedData {
-  const Ratings* train = nullptr;
+  const Ratings* train = nullptr;  // rank 0: the whole training part; the others: their share (share.h)
   const IdMap* users = nullptr;
   const IdMap* items = nullptr;
+  uint64_t ratings = 0;     // the whole training part's size
+  bool confidence = false;  // `train`'s values are iALS's confidences already
 };
 
 class Solver {

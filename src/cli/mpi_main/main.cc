@@ -25,6 +25,7 @@
 #include "cli/train_run.h"
 #include "dist/comm.h"
 #include "dist/driver.h"
+#include "dist/share.h"
 #include "mfrec/checkpoint.h"
 #include "mfrec/error.h"
 #include "mfrec/fit.h"
@@ -198,28 +199,24 @@ int run(TrainCommand& a, uint32_t checkpoint_every) {
   try {
     if (error) std::rethrow_exception(error);
     check_request(a);
-    d = load_training_data(a, root);
+    // Rank 0 reads the data; the others get their share of it from rank 0 (dist/share.h).
+    if (root) d = load_training_data(a, true);
+    else d.options = a.train.resolve();
   } catch (...) {
     error = std::current_exception();
   }
-  // The same data on every rank, or nothing: the ids must mean the same everywhere.
-  uint64_t fingerprint = d.data.fingerprint;
-  MPI_Bcast(&fingerprint, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
-  if (!error && fingerprint != d.data.fingerprint)
-    error = std::make_exception_ptr(DataError(fmt::format(
-        "read other data than rank 0 ({}: fingerprint {:016x}, rank 0's {:016x}); every rank must see the same files",
-        d.data.source.ratings_file, d.data.fingerprint, fingerprint)));
   int first = -1;
   const int code = agree(error ? error_code(error) : 0, first);
   if (code) {
     if (error && (root || first != 0)) report_error(error, root ? "" : fmt::format("rank {}: ", comm.rank()));
     return code;
   }
+  dist::Share share = dist::share_data(comm, root ? &d.split.train : nullptr, root ? &d.data.users : nullptr,
+                                       root ? &d.data.items : nullptr, d.options);
   if (root) return run_rank0(a, d, checkpoint_every);
   try {
-    return dist::follow(comm, dist::SharedData{&d.split.train, &d.data.users, &d.data.items}, d.options, [&d] {
-      d.split = Split{};
-      d.data = Dataset{};
+    return dist::follow(comm, share.view(), d.options, [&share] {
+      share = dist::Share{};
 #ifdef __GLIBC__
       malloc_trim(0);  // give the freed data back, so that this rank's memory is its share
 #endif
