@@ -30,9 +30,8 @@ std::string train_model(const std::string& dir, const std::string& optimizer) {
   o.epochs = 2;
   o.threads = 1;
   o.lr = 0.01f;
-  FitResult r;
   const std::string path = dir + "/" + optimizer + ".mfrec";
-  save_model(fit(d, s, o, r), path);
+  save_model(fit(d, s, o).model, path);
   return path;
 }
 
