@@ -36,6 +36,7 @@ MF MF::load(const std::string& path) {
 }
 
 void MF::set_model(Model model) {
+  model.check();
   model_ = std::make_shared<Model>(std::move(model));
   rec_ = std::make_shared<const Recommender>(model_);
 }
