@@ -14,10 +14,7 @@
 // current row, applying the matrix without forming it: O(nnz k + k^2) a step.
 #include <omp.h>
 
-// g++ 12 warns that the AVX-512 intrinsics under Eigen's kernels use _mm512_undefined_ps() "maybe
-// uninitialized" (GCC bug 105593); nothing in this file is.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <Eigen/Core>
+#include "common/eigen.h"
 #include <algorithm>
 #include <cmath>
 
@@ -31,8 +28,6 @@ namespace mfrec {
 namespace {
 
 using RowMatrix = IalsRowMatrix;
-using Matrix = Eigen::MatrixXf;
-
 void read_table(const FactorMatrix& f, RowMatrix& out) {
   out.resize(Eigen::Index(f.rows()), Eigen::Index(f.cols()));
   for (size_t r = 0; r < f.rows(); ++r) f.read_row(r, out.row(Eigen::Index(r)).data());

@@ -28,11 +28,7 @@
 // During the burn-in the model holds the current sample (dim --dim).
 #include <omp.h>
 
-// g++ 12 warns that the AVX-512 intrinsics under Eigen's kernels use _mm512_undefined_ps() "maybe
-// uninitialized" (GCC bug 105593); nothing in this file is.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <Eigen/Cholesky>
-#include <Eigen/Core>
+#include "common/eigen.h"
 #include <algorithm>
 #include <cmath>
 

@@ -5,11 +5,10 @@
 // posterior mean kept at rank 2 dim.
 #include <omp.h>
 
-#include <Eigen/Cholesky>
-#include <Eigen/Core>
 #include <cmath>
 #include <vector>
 
+#include "common/eigen.h"
 #include "common/random.h"
 #include "mfrec/model.h"
 #include "train/normal_equations.h"
@@ -17,9 +16,6 @@
 #include "train/wishart.h"
 
 namespace mfrec::mcmc {
-
-using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic>;  // column-major
-using Vector = Eigen::Matrix<float, Eigen::Dynamic, 1>;
 
 // The generator of one draw, from (seed, sweep, stream, index) through splitmix64's finaliser.
 enum Stream : uint64_t { kNoise, kUserPrior, kItemPrior, kUserRows, kItemRows };
