@@ -11,7 +11,7 @@
 #include "dist/rows.h"
 #include "dist/solver.h"
 #include "model/kernels.h"
-#include "train/als_row.h"
+#include "train/parts/als_row.h"
 
 namespace mfrec::dist {
 namespace {

@@ -10,7 +10,7 @@
 #include "dist/partition.h"
 #include "dist/rows.h"
 #include "dist/solver.h"
-#include "train/ials_row.h"
+#include "train/parts/ials_row.h"
 
 namespace mfrec::dist {
 namespace {

@@ -15,7 +15,7 @@
 #include "dist/partition.h"
 #include "dist/rows.h"
 #include "dist/solver.h"
-#include "train/mcmc_parts.h"
+#include "train/parts/mcmc_parts.h"
 
 namespace mfrec::dist {
 namespace {

@@ -11,9 +11,9 @@
 #include "common/eigen.h"
 #include "common/random.h"
 #include "mfrec/model.h"
-#include "train/normal_equations.h"
-#include "train/rating_rows.h"
-#include "train/wishart.h"
+#include "train/parts/normal_equations.h"
+#include "train/parts/rating_rows.h"
+#include "train/parts/wishart.h"
 
 namespace mfrec::mcmc {
 

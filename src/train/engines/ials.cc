@@ -21,8 +21,8 @@
 #include "mfrec/error.h"
 #include "model/kernels.h"
 #include "train/engine.h"
-#include "train/ials_row.h"
-#include "train/rating_rows.h"
+#include "train/parts/ials_row.h"
+#include "train/parts/rating_rows.h"
 
 namespace mfrec {
 namespace {

@@ -1,5 +1,5 @@
 #include "common/eigen.h"
-#include "train/mcmc_parts.h"
+#include "train/parts/mcmc_parts.h"
 
 #include <Eigen/QR>
 #include <Eigen/SVD>

@@ -23,8 +23,8 @@
 #include "mfrec/error.h"
 #include "model/kernels.h"
 #include "train/engine.h"
-#include "train/als_row.h"
-#include "train/rating_rows.h"
+#include "train/parts/als_row.h"
+#include "train/parts/rating_rows.h"
 
 namespace mfrec {
 namespace {

@@ -35,10 +35,10 @@
 #include "common/random.h"
 #include "mfrec/error.h"
 #include "train/engine.h"
-#include "train/mcmc_parts.h"
-#include "train/normal_equations.h"
-#include "train/rating_rows.h"
-#include "train/wishart.h"
+#include "train/parts/mcmc_parts.h"
+#include "train/parts/normal_equations.h"
+#include "train/parts/rating_rows.h"
+#include "train/parts/wishart.h"
 
 namespace mfrec {
 namespace {

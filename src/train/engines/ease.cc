@@ -15,7 +15,7 @@
 
 #include "mfrec/error.h"
 #include "train/engine.h"
-#include "train/rating_rows.h"
+#include "train/parts/rating_rows.h"
 
 namespace mfrec {
 namespace {

@@ -1,5 +1,5 @@
 #include "common/eigen.h"
-#include "train/wishart.h"
+#include "train/parts/wishart.h"
 
 #include <cmath>
 
