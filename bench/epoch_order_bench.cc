@@ -4,7 +4,7 @@
 #include <benchmark/benchmark.h>
 
 #include "bench_data.h"
-#include "train/epoch_prep.h"
+#include "train/parts/epoch_prep.h"
 
 namespace mfrec::bench {
 namespace {

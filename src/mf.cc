@@ -26,12 +26,18 @@ MF::MF(Model model) {
   set_model(std::move(model));
 }
 
+MF::MF(Model model, TrainOptions options) : options_(std::move(options)) {
+  options_.validate();
+  set_model(std::move(model));
+}
+
 MF MF::load(const std::string& path) {
   return MF(load_model(path));
 }
 
 void MF::set_model(Model model) {
-  model_ = std::make_shared<const Model>(std::move(model));
+  model.check();
+  model_ = std::make_shared<Model>(std::move(model));
   rec_ = std::make_shared<const Recommender>(model_);
 }
 
@@ -47,6 +53,11 @@ const FitResult& MF::fit(const Dataset& data, const Split& split, const EpochCal
 const Model& MF::model() const {
   if (!model_) throw UsageError("the model is not fitted yet: call fit() first, or load one");
   return *model_;
+}
+
+nlohmann::json& MF::meta() {
+  model();
+  return model_->meta;
 }
 
 const Recommender& MF::recommender() const {
@@ -109,14 +120,26 @@ std::vector<std::vector<Scored>> MF::recommend(std::span<const uint32_t> users, 
   return rec.recommend_users(users, k, include_seen, threads);
 }
 
-std::vector<Scored> MF::recommend_new(std::span<const FoldInRating> ratings, size_t k) const {
+std::vector<std::vector<Scored>> MF::recommend_all(size_t k, bool include_seen, unsigned threads) const {
+  return recommender().recommend_all(k, include_seen, threads);
+}
+
+FoldedUser MF::fold_in(std::span<const FoldInRating> ratings) const {
   const Recommender& rec = recommender();
   const Model& m = *model_;
   for (const FoldInRating& r : ratings)
     if (m.objective == Objective::rating && !(r.rating >= m.rating_min && r.rating <= m.rating_max))
       throw UsageError(fmt::format("a new user's rating {} is outside the model's rating range {}..{}", r.rating,
                                    m.rating_min, m.rating_max));
-  return rec.top_k(rec.fold_in(ratings), k);
+  return rec.fold_in(ratings);
+}
+
+std::vector<Scored> MF::recommend(const FoldedUser& user, size_t k) const {
+  return recommender().top_k(user, k);
+}
+
+std::vector<Scored> MF::recommend_new(std::span<const FoldInRating> ratings, size_t k) const {
+  return recommend(fold_in(ratings), k);
 }
 
 std::vector<Scored> MF::similar_items(uint32_t item, size_t k, uint32_t min_count) const {

@@ -7,7 +7,7 @@
 
 #include "common/random.h"
 #include "mfrec/error.h"
-#include "train/batch_slots.h"
+#include "train/parts/batch_slots.h"
 #include "train/engine.h"
 
 namespace mfrec {

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mfrec/dataset.h"
+#include "mfrec/error.h"
 #include "test_util.h"
 
 namespace mfrec {
@@ -124,6 +126,29 @@ TEST(CliMessages, OneRatingNotOneRatings) {
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_TRUE(contains(r.out, "folded in from 1 rating ")) << r.out;
   EXPECT_FALSE(contains(r.out, "1 ratings")) << r.out;
+}
+
+// The library's DataErrors name options as the library does (`min_rating`); the CLI says --min_rating.
+// Backquotes around anything but an option name (quoted data) stay as they are.
+TEST(CliMessages, DataErrorsNameOptionsAsFlags) {
+  Ratings r;
+  r.push(0, 0, 3);
+  try {
+    keep_at_least(r, 6, "x.csv");
+    ADD_FAILURE() << "kept nothing without a word";
+  } catch (const DataError& e) {
+    EXPECT_TRUE(contains(e.what(), "(`min_rating`)")) << e.what();
+  }
+  auto run = test::run_cli("train --data_path " + test::small_synthetic() + " --min_rating 99 --epochs 1 --output " +
+                           test::scratch_dir("min-rating") + " --quiet");
+  EXPECT_EQ(run.exit_code, 1) << run.out;
+  EXPECT_TRUE(contains(run.out, "(--min_rating)")) << run.out;
+  const std::string dir = test::scratch_dir("backquoted-data");
+  test::write_file(dir, "ratings.dat", "1::2::`x y`::3\n");
+  run = test::run_cli("train --data_path " + dir + "/ratings.dat --epochs 1 --output " + dir + "/o --quiet");
+  EXPECT_EQ(run.exit_code, 1) << run.out;
+  EXPECT_TRUE(contains(run.out, "\"`x y`\"")) << run.out;
+  EXPECT_TRUE(contains(run.out, "use --header")) << run.out;
 }
 
 }  // namespace

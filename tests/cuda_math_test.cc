@@ -13,8 +13,8 @@
 #include "cuda/update_math.h"
 #include "test_util.h"
 #include "train/engine.h"
-#include "train/samples.h"
-#include "train/shuffle.h"
+#include "train/parts/samples.h"
+#include "train/parts/shuffle.h"
 
 namespace mfrec {
 namespace {
@@ -61,7 +61,7 @@ TEST(CudaMath, StochasticRoundingWithTheKernelsNoiseIsUnbiased) {
 
 TEST(CudaMath, AdamRateIsKerasForm) {
   for (uint64_t t : {1ull, 2ull, 10ull, 686ull, 68600ull}) {
-    // src/train/adam.cc's adam_rate: the float options widened to double.
+    // src/train/engines/adam.cc's adam_rate: the float options widened to double.
     const float lr = 0.001f, b1 = 0.9f, b2 = 0.999f;
     const float want = float(lr * std::sqrt(1.0 - std::pow(double(b2), double(t))) / (1.0 - std::pow(double(b1), double(t))));
     EXPECT_EQ(adam_lr_t(0.001f, 0.9f, 0.999f, t), want) << t;
@@ -69,7 +69,7 @@ TEST(CudaMath, AdamRateIsKerasForm) {
 }
 
 TEST(CudaMath, AdamUpdateIsTheCpuEnginesElementStep) {
-  // src/train/adam.cc's update_row, element by element, over a few steps.
+  // src/train/engines/adam.cc's update_row, element by element, over a few steps.
   const float b1 = 0.9f, b2 = 0.999f, eps = 1e-7f, reg2 = 2e-4f;
   float w = 0.07f, m = 0, v = 0, cw = w, cm = 0, cv = 0;
   Random rng(9);

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "common/random.h"
-#include "train/epoch_prep.h"
+#include "train/parts/epoch_prep.h"
 
 namespace mfrec {
 namespace {

@@ -95,6 +95,32 @@ TEST(Facade, ResumesFromItsOwnModel) {
   EXPECT_LT(mf.result().train.history[0].loss, fresh_first_loss);  // it went on from the trained rows
 }
 
+// What the front ends use beside: a fold-in kept to print, every user's list, a model resumed under
+// other options, and metadata recorded before save.
+TEST(Facade, FoldsInListsEveryUserAndRecordsMeta) {
+  const SplitData s = small_split();
+  MF mf(als(2));
+  mf.fit(s.data, s.split);
+  const auto top = mf.recommend(0, 5);
+  const std::vector<FoldInRating> liked{{top[0].index, 5.0f}, {top[1].index, 4.0f}};
+  const FoldedUser f = mf.fold_in(liked);
+  EXPECT_EQ(f.rated.size(), 2u);
+  EXPECT_EQ(mf.recommend(f, 5)[0].index, mf.recommend_new(liked, 5)[0].index);
+  const std::vector<FoldInRating> out_of_range{{0, 50.0f}};
+  EXPECT_THROW(mf.fold_in(out_of_range), UsageError);
+  const auto all = mf.recommend_all(5);
+  ASSERT_EQ(all.size(), mf.model().n_users());
+  EXPECT_EQ(all[0][0].index, top[0].index);
+  mf.meta()["note"] = "kept";
+  const std::string path = test::scratch_dir("facade-meta") + "/m.mfrec";
+  mf.save(path);
+  EXPECT_EQ(MF::load(path).model().meta.value("note", ""), "kept");
+  MF more(load_model(path), als(3));
+  more.fit(s.data, s.split, {}, true);
+  EXPECT_EQ(more.model().meta.value("epochs_done", 0), 5);
+  EXPECT_THROW(MF().meta(), UsageError);
+}
+
 TEST(Facade, ACallbackThatReturnsFalseStopsTraining) {
   const SplitData s = small_split();
   TrainOptions o;

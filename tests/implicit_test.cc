@@ -7,7 +7,7 @@
 #include <set>
 
 #include "test_util.h"
-#include "train/bpr_step.h"
+#include "train/parts/bpr_step.h"
 #include "train/engine.h"
 
 namespace mfrec {

@@ -9,7 +9,7 @@
 
 #include "test_util.h"
 #include "train/engine.h"
-#include "train/wishart.h"
+#include "train/parts/wishart.h"
 
 namespace mfrec {
 namespace {

@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "train/samples.h"
+#include "train/parts/samples.h"
 
 namespace mfrec {
 namespace {

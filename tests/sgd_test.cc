@@ -11,8 +11,8 @@
 #include <thread>
 
 #include "test_util.h"
-#include "train/block_scheduler.h"
-#include "train/sgd_engine.h"
+#include "train/parts/block_scheduler.h"
+#include "train/parts/sgd_engine.h"
 
 namespace mfrec {
 namespace {

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <numeric>
 
-#include "train/shuffle.h"
+#include "train/parts/shuffle.h"
 
 namespace mfrec {
 namespace {

@@ -1,7 +1,7 @@
 #pragma once
 // The engines (optimizers) this build offers and what each one is, one row each in
 // src/train/registry.cc: the CLI's help, validation, thread counts, tune and the trainer read them
-// from here. Adding an engine is one source file (the Engine) plus one row.
+// from here. Adding an engine is one source file in src/train/engines/ (the Engine) plus one row.
 #include <cstdint>
 #include <memory>
 #include <optional>

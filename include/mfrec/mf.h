@@ -31,6 +31,7 @@ class MF {
  public:
   explicit MF(TrainOptions options = {});  // throws UsageError naming a bad option
   explicit MF(Model model);                // a trained model, e.g. load_model's
+  MF(Model model, TrainOptions options);   // a model to continue training (fit with resume) under options
   static MF load(const std::string& path);  // throws DataError
 
   const TrainOptions& options() const { return options_; }
@@ -46,6 +47,9 @@ class MF {
 
   // The methods below throw UsageError when nothing is fitted or loaded yet.
   const Model& model() const;
+  // The model's free-form metadata (never used for scoring): what a front end knows of the run
+  // (its split, its figures) is recorded here before save.
+  nlohmann::json& meta();
   const Recommender& recommender() const;
   void save(const std::string& path) const;
   std::vector<std::string> export_to(const std::string& dir) const;
@@ -65,7 +69,12 @@ class MF {
   // Many users at once (blocked scoring): result[x] is users[x]'s list.
   std::vector<std::vector<Scored>> recommend(std::span<const uint32_t> users, size_t k, bool include_seen = false,
                                              unsigned threads = 0) const;
-  // A new user from a few ratings (fold-in by the prior the engine left), the given items left out.
+  // Every user's top k: result[u] is user u's list.
+  std::vector<std::vector<Scored>> recommend_all(size_t k, bool include_seen = false, unsigned threads = 0) const;
+  // A new user from a few ratings (fold-in by the prior the engine left), the given items left out;
+  // a rating outside the model's range is a UsageError.
+  FoldedUser fold_in(std::span<const FoldInRating> ratings) const;
+  std::vector<Scored> recommend(const FoldedUser& user, size_t k) const;
   std::vector<Scored> recommend_new(std::span<const FoldInRating> ratings, size_t k) const;
   // Items with fewer than min_count training ratings are left out (lowered for small catalogues:
   // Recommender::min_count_for).
@@ -80,7 +89,7 @@ class MF {
  private:
   void set_model(Model model);
   TrainOptions options_;
-  std::shared_ptr<const Model> model_;
+  std::shared_ptr<Model> model_;  // mutable only through meta()
   std::shared_ptr<const Recommender> rec_;
   FitResult result_;
 };

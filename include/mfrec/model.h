@@ -102,6 +102,12 @@ struct Model {
   // Prediction for ids that may be unknown (index == npos): the documented fallback.
   static constexpr uint32_t npos = UINT32_MAX;
   float predict_any(uint32_t u, uint32_t i) const;
+  // A complete model's invariants: dim > 0; the factor tables, biases, means and id maps sized by
+  // the user and item counts; a title and genres per item (or none); the seen items as rows of
+  // sorted item indices. inconsistency() says what is broken ("" when nothing is); check() throws
+  // it as a DataError. The loader and the facade check, since scoring indexes unchecked.
+  std::string inconsistency() const;
+  void check() const;
   // What the model is, as the checkpoint's header and export's model.json say it: kind, objective,
   // fold-in prior, dim, precision, sizes, global mean, rating range and the metadata.
   nlohmann::json info() const;

@@ -16,17 +16,22 @@ namespace mfrec::cli {
 namespace {
 
 // The library names options in backquotes (`dim`); on the command line they are flags (--dim).
+// Only a backquoted option name is mapped; other backquotes (in data a DataError quotes) stay.
 std::string in_flags(std::string_view message) {
   std::string out;
-  bool open = false;
-  for (char c : message) {
-    if (c == '`') {
-      if (!open) out += "--";
-      open = !open;
-      continue;
-    }
-    out += c;
+  size_t at = 0;
+  for (size_t open; (open = message.find('`', at)) != std::string_view::npos;) {
+    const size_t close = message.find('`', open + 1);
+    if (close == std::string_view::npos) break;
+    const std::string_view name = message.substr(open + 1, close - open - 1);
+    const bool option = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    });
+    out.append(message.substr(at, open - at));
+    out += option ? "--" + std::string(name) : "`";
+    at = option ? close + 1 : open + 1;
   }
+  out.append(message.substr(at));
   return out;
 }
 
@@ -160,8 +165,8 @@ int report_error(const std::exception_ptr& error, const std::string& where) {
   } catch (const UsageError& e) {
     fmt::print(stderr, "mfrec: error: {}{}\n", where, in_flags(e.what()));
     return 2;
-  } catch (const DataError& e) {  // may quote the data, backquotes included: printed as it is
-    fmt::print(stderr, "mfrec: error: {}{}\n", where, e.what());
+  } catch (const DataError& e) {
+    fmt::print(stderr, "mfrec: error: {}{}\n", where, in_flags(e.what()));
     return 1;
   } catch (const std::bad_alloc&) {
     // What sizes memory is the data and a few options; say which to lower instead of "std::bad_alloc".

@@ -1,5 +1,4 @@
 // `mfrec eval`: a saved model against the test part of a data set, split as at training time.
-#include <cmath>
 
 #include <fmt/format.h>
 
@@ -25,8 +24,8 @@ struct Args {
 };
 
 void run(Args& a, bool split_asked) {
-  const auto shared = std::make_shared<const Model>(load_model(a.model));
-  const Model& model = *shared;
+  const MF mf = MF::load(a.model);
+  const Model& model = mf.model();
   // By default the split the model was trained with, as its checkpoint says; another only when asked.
   const nlohmann::json& meta_data = model.meta.contains("data") ? model.meta["data"] : nlohmann::json::object();
   std::string split_note;
@@ -49,9 +48,7 @@ void run(Args& a, bool split_asked) {
     if (now != then && !split_asked) throw DataError(what + "; evaluate it on the data it was trained on");
     if (now != then) fmt::print(stderr, "mfrec: warning: {}: the figures below do not say how it does on unseen data\n", what);
   }
-  const Ratings test = to_model_ids(model, split.test, data.users, data.items);
   const bool rating = model.objective == Objective::rating;
-  const ErrorMetrics m = rating ? evaluate(model, test) : ErrorMetrics{std::nan(""), std::nan(""), test.size(), 0};
   // Ranking: the split's protocol (loo: 1 vs 100 sampled; users: held-out users folded in; else every
   // item a test user did not rate in training), or 1 vs N sampled with --sampled.
   RankingOptions ro = ranking_protocol(split.kind, a.seed);
@@ -60,8 +57,9 @@ void run(Args& a, bool split_asked) {
   ro.negatives = a.ranking.negatives;
   ro.threads = a.ranking.threads;
   ro.relevant_min = a.relevant_min;
-  ro.validate();
-  const RankingMetrics rk = evaluate_ranking(Recommender(shared), test, ro);
+  const Evaluation e = mf.evaluate(data, split.test, ro);
+  const ErrorMetrics& m = e.error;
+  const RankingMetrics& rk = e.ranking;
   if (a.json) {
     fmt::print("{}\n", json_text(nlohmann::json{{"rmse", m.rmse}, {"mae", m.mae}, {"count", m.count}, {"cold", m.cold},
                                                 {"objective", objective_name(model.objective)},

@@ -5,7 +5,7 @@
 #include "cli/commands.h"
 #include "cli/listing.h"
 #include "common/json_io.h"
-#include "mfrec/checkpoint.h"
+#include "mfrec/mf.h"
 #include "mfrec/search.h"
 
 namespace mfrec::cli {
@@ -19,8 +19,9 @@ struct Args {
 
 void run(const Args& a) {
   if (a.limit < 1 || a.limit > 100000) throw UsageError("--limit must be between 1 and 100000");
-  const Recommender rec(load_model(a.model));
-  const Model& m = rec.model();
+  const MF mf = MF::load(a.model);
+  const Recommender& rec = mf.recommender();
+  const Model& m = mf.model();
   const TitleIndex index(m, rec.popularity());
   const auto found = index.search(a.q, a.limit);
   const auto& pop = rec.popularity();

@@ -7,7 +7,7 @@
 #include "cli/plural.h"
 #include "common/atomic_file.h"
 #include "common/json_io.h"
-#include "mfrec/checkpoint.h"
+#include "mfrec/mf.h"
 
 namespace mfrec::cli {
 namespace {
@@ -47,12 +47,12 @@ std::vector<FoldInRating> parse_ratings(const Model& m, const std::string& text)
   return out;
 }
 
-void write_all(const Recommender& rec, const Args& a) {
+void write_all(const MF& mf, const Args& a) {
   if (a.out.empty()) throw UsageError("--all needs --out FILE (the CSV to write)");
   const auto t0 = std::chrono::steady_clock::now();
-  const auto lists = rec.recommend_all(a.k, a.include_seen, a.threads);
+  const auto lists = mf.recommend_all(a.k, a.include_seen, a.threads);
   const double scoring = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const Model& m = rec.model();
+  const Model& m = mf.model();
   fmt::memory_buffer b;
   fmt::format_to(std::back_inserter(b), "user,rank,item,score\n");
   for (size_t u = 0; u < lists.size(); ++u)
@@ -70,31 +70,31 @@ void run(const Args& a) {
   const int modes = int(!a.user.empty()) + int(!a.ratings.empty()) + int(a.all);
   if (modes != 1) throw UsageError("give exactly one of --user ID, --ratings \"ITEM:RATING,...\" and --all");
   if (!a.out.empty() && !a.all) throw UsageError("--out goes with --all");
-  const Recommender rec(load_model(a.model));
-  const Model& m = rec.model();
-  if (a.all) return write_all(rec, a);
+  const MF mf = MF::load(a.model);
+  const Model& m = mf.model();
+  if (a.all) return write_all(mf, a);
 
   std::vector<Scored> top;
   nlohmann::json head;
   if (!a.user.empty()) {
     const uint32_t u = lookup(m.users, a.user, "user");
-    top = rec.top_k(u, a.k, a.include_seen);
+    top = mf.recommend(u, a.k, a.include_seen);
     head = {{"user", a.user}, {"rated_in_training", m.seen.count(u)}};
     if (!a.json)
       fmt::print("top {} for user {} ({} rated in training{}):\n", a.k, a.user, count_of(m.seen.count(u), "item"),
                  a.include_seen ? ", included" : ", left out");
   } else {
     if (a.include_seen) throw UsageError("--include_seen goes with --user");
-    const FoldedUser f = rec.fold_in(parse_ratings(m, a.ratings));
-    top = rec.top_k(f, a.k);
+    const FoldedUser f = mf.fold_in(parse_ratings(m, a.ratings));
+    top = mf.recommend(f, a.k);
     head = {{"ratings", f.rated.size()}, {"mean", f.mean}, {"bias", f.bias}};
     if (!a.json) fmt::print("top {} for a new user folded in from {} (mean {:.2f}):\n", a.k, count_of(f.rated.size(), "rating"), f.mean);
   }
   if (a.json) {
-    head["items"] = items_json(rec, top, ScoreKind::rating);
+    head["items"] = items_json(mf.recommender(), top, ScoreKind::rating);
     fmt::print("{}\n", json_text(head, 2));
   } else {
-    print_items(rec, top, ScoreKind::rating);
+    print_items(mf.recommender(), top, ScoreKind::rating);
   }
 }
 

@@ -3,7 +3,7 @@
 #include "cli/listing.h"
 #include "cli/plural.h"
 #include "common/json_io.h"
-#include "mfrec/checkpoint.h"
+#include "mfrec/mf.h"
 
 namespace mfrec::cli {
 namespace {
@@ -15,11 +15,12 @@ struct Args {
   bool json = false;
 };
 
-void similar_items(const Recommender& rec, const Args& a) {
-  const Model& m = rec.model();
+void similar_items(const MF& mf, const Args& a) {
+  const Recommender& rec = mf.recommender();
+  const Model& m = mf.model();
   const uint32_t i = lookup(m.items, a.item, "item");
   const uint32_t min_count = rec.min_count_for(a.min_count, a.k);
-  const auto list = rec.similar_items(i, a.k, a.min_count);
+  const auto list = mf.similar_items(i, a.k, a.min_count);
   if (a.json) {
     fmt::print("{}\n", json_text(nlohmann::json{{"item", a.item}, {"title", title_of(m, i)}, {"ratings", rec.popularity()[i]},
                                                 {"min_count", min_count}, {"items", items_json(rec, list, ScoreKind::similarity)}},
@@ -33,10 +34,10 @@ void similar_items(const Recommender& rec, const Args& a) {
   print_items(rec, list, ScoreKind::similarity);
 }
 
-void similar_users(const Recommender& rec, const Args& a) {
-  const Model& m = rec.model();
+void similar_users(const MF& mf, const Args& a) {
+  const Model& m = mf.model();
   const uint32_t u = lookup(m.users, a.user, "user");
-  const auto list = rec.similar_users(u, a.k);
+  const auto list = mf.similar_users(u, a.k);
   if (a.json) {
     nlohmann::json users = nlohmann::json::array();
     for (const auto& s : list) users.push_back({{"user", m.users.external(s.index)}, {"similarity", s.score}, {"ratings", m.seen.count(s.index)}});
@@ -55,9 +56,9 @@ void similar_users(const Recommender& rec, const Args& a) {
 void run(const Args& a) {
   check_k(a.k);
   if (a.item.empty() == a.user.empty()) throw UsageError("give exactly one of --item ID and --user ID");
-  const Recommender rec(load_model(a.model));
-  if (!a.item.empty()) similar_items(rec, a);
-  else similar_users(rec, a);
+  const MF mf = MF::load(a.model);
+  if (!a.item.empty()) similar_items(mf, a);
+  else similar_users(mf, a);
 }
 
 }  // namespace

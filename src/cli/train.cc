@@ -76,12 +76,10 @@ nlohmann::json train_loaded(const TrainCommand& a, TrainingData& d, const TrainH
     fmt::print("{}: training on {} thread (--threads N to choose)\n", why, t);
   }
 
-  std::unique_ptr<Model> previous;
   const fs::path model_path = out / "model.mfrec";
-  if (a.resume) {
-    previous = std::make_unique<Model>(load_model(model_path.string()));
-    fmt::print("resuming from {} ({} epochs done)\n", model_path.string(), previous->meta.value("epochs_done", 0));
-  }
+  MF mf = a.resume ? MF(load_model(model_path.string()), o) : MF(o);
+  if (a.resume)
+    fmt::print("resuming from {} ({} epochs done)\n", model_path.string(), mf.model().meta.value("epochs_done", 0));
 
   const fs::path log_path = out / fmt::format("train_{}.log", a.device_id);
   // The log is written aside and put in place with the model and metrics.json, so that the three
@@ -115,25 +113,23 @@ nlohmann::json train_loaded(const TrainCommand& a, TrainingData& d, const TrainH
     if (isatty(STDERR_FILENO)) bar.update(s.epoch, ranking ? fmt::format("val_ndcg@10 {:.4f}", s.val_ndcg) : fmt::format("val_rmse {:.4f}", s.val_rmse));
     else if (!a.quiet) fmt::print("{}\n", line);
   };
-  auto plain_fit = [](const Dataset& d, const Split& s, const TrainOptions& t, const EpochCallback& cb, const Model* resume) {
-    return resume ? fit_from(*resume, d, s, t, cb) : fit(d, s, t, cb);
-  };
-  FitResult r = (hooks.fit ? hooks.fit : Fitter(plain_fit))(data, split, o, on_epoch, previous.get());
-  Model& model = r.model;
+  if (hooks.before_fit) hooks.before_fit(a.resume ? &mf.model() : nullptr);
+  const FitResult& r = mf.fit(data, split, on_epoch, a.resume);
+  const Model& model = mf.model();
   bar.done();
   const size_t epochs_run = r.train.history.size();
   const double sps = double(split.train.size()) * double(epochs_run) / std::max(r.train.train_seconds, 1e-9);
   const bool usable = !r.train.diverged || r.train.best_epoch > 0;
   // For `mfrec info`: how the data was split, and what the model scored.
-  model.meta["data"]["split"] = data_args.describe();
-  model.meta["metrics"] = {{"test_rmse", r.test.rmse}, {"test_mae", r.test.mae}, {"val_rmse", r.val.rmse}};
+  mf.meta()["data"]["split"] = data_args.describe();
+  mf.meta()["metrics"] = {{"test_rmse", r.test.rmse}, {"test_mae", r.test.mae}, {"val_rmse", r.val.rmse}};
   if (!usable) {  // nothing to keep: the folder stays as the previous run left it, this log aside
     log.print("training diverged (the loss became NaN) in the first epoch; no model was written\n");
     log.close();
     throw DataError(fmt::format("training diverged (the loss became NaN) in the first epoch; no model was written "
                                 "(the log is {}); try a lower --lr (or --reg)", partial_log.string()));
   }
-  save_model(model, model_path.string());
+  mf.save(model_path.string());
 
   const double e2e = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
   nlohmann::json metrics = {

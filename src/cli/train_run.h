@@ -39,10 +39,8 @@ struct TrainingData {
 // Resolves the options, reads the data and splits it; `verbose` prints what was read.
 TrainingData load_training_data(const TrainCommand& a, bool verbose = true);
 
-using Fitter = std::function<FitResult(const Dataset&, const Split&, const TrainOptions&, const EpochCallback&,
-                                       const Model* resume)>;
 struct TrainHooks {
-  Fitter fit;                                               // empty: mfrec::fit
+  std::function<void(const Model* resume)> before_fit;      // the model resumed from, or null
   std::function<std::string(const EpochStats&)> epoch_note;  // appended to each epoch's line
   std::function<void(nlohmann::json& metrics)> metrics;     // more figures for metrics.json
 };

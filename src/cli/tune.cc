@@ -104,9 +104,9 @@ void run(Args& a) {
   for (size_t k = 0; k < trials.size(); ++k)
     if (trials[k].val_rmse < trials[best].val_rmse) best = k;
   const Trial& b = trials[best];
-  FitResult r = fit(data, split, b.options);
-  Model& model = r.model;
-  save_model(model, (fs::path(a.output) / "model.mfrec").string());
+  MF mf(b.options);
+  const FitResult& r = mf.fit(data, split);
+  mf.save((fs::path(a.output) / "model.mfrec").string());
   nlohmann::json best_json = settings_json(b.options);
   write_file_atomically((fs::path(a.output) / "best.json").string(), json_text(best_json, 2) + "\n");
   fmt::print("best of {} trials: {} epochs {} ({})\n", trials.size(), describe(b.options), b.options.epochs, val_figure(b));

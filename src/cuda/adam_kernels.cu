@@ -1,4 +1,4 @@
-// Sparse mini-batch Adam on the GPU: the same computation as src/train/adam.cc run by one thread.
+// Sparse mini-batch Adam on the GPU: the same computation as src/train/engines/adam.cc run by one thread.
 // Per batch two kernels:
 //   gradients  one warp per rating: prediction with the parameters as the batch found them, then the
 //              gradient of the batch's mean squared error added (atomics) into dense per-row buffers;

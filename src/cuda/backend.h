@@ -11,7 +11,7 @@ namespace mfrec::cuda {
 
 enum class Storage : uint8_t { f32 = 0, bf16 = 1, f16 = 2 };  // as mfrec::Precision
 
-// One rating as the kernels read it (16 bytes): the user's mean rating folded in, as train/samples.h.
+// One rating as the kernels read it (16 bytes): the user's mean rating folded in, as train/parts/samples.h.
 struct DeviceSample {
   uint32_t user, item;
   float rating;

@@ -31,7 +31,7 @@ cuda::HostParams host_params(Model& m) {
   h.biased = m.kind == ModelKind::biased;
   if (m.P.rows() != h.n_users || m.Q.rows() != h.n_items || m.P.cols() != m.dim || m.Q.cols() != m.dim ||
       m.Q.precision() != m.P.precision() || m.user_mean.size() != h.n_users)
-    throw DataError("--device cuda: the model's tables do not agree in shape or precision");
+    throw DataError("`device` cuda: the model's tables do not agree in shape or precision");
   return h;
 }
 
@@ -39,7 +39,7 @@ std::vector<cuda::DeviceSample> device_samples(const Ratings& r, const Model& m)
   std::vector<cuda::DeviceSample> out(r.size());
   for (size_t k = 0; k < r.size(); ++k) {
     if (r.user[k] >= m.n_users() || r.item[k] >= m.n_items())
-      throw DataError("--device cuda: a rating's user or item is outside the model");
+      throw DataError("`device` cuda: a rating's user or item is outside the model");
     out[k] = {r.user[k], r.item[k], r.value[k], m.user_mean[r.user[k]]};
   }
   return out;
@@ -87,7 +87,7 @@ std::unique_ptr<Engine> make_cuda(Model& model, const Ratings& train, const Trai
   if (o.optimizer != "adam" && o.optimizer != "sgd")
     throw UsageError("`device` cuda trains with `optimizer` adam or sgd; " + o.optimizer + " runs on the CPU (`device` cpu)");
   std::string why;
-  if (!cuda_available(&why)) throw DataError("--device cuda: " + why);
+  if (!cuda_available(&why)) throw DataError("`device` cuda: " + why + "; train on the CPU with `device` cpu");
   return std::make_unique<CudaEngine>(model, train, o);
 }
 

@@ -15,7 +15,7 @@ std::string describe(cudaError_t e) { return std::string(cudaGetErrorName(e)) + 
 bool device_usable(std::string* why) {
   auto fail = [&](const std::string& what) {
     (void)cudaGetLastError();
-    if (why) *why = what + "; train on the CPU with --device cpu";
+    if (why) *why = what;
     return false;
   };
   int count = 0;

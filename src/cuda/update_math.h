@@ -119,7 +119,7 @@ inline uint64_t epoch_key(uint64_t seed, uint32_t epoch, uint32_t stream) {
   return mix64(mix64(seed ^ 0x6d66726563637564ull) + (uint64_t(stream) << 32 | epoch));
 }
 
-// ---- Adam (Keras' form, as src/train/adam.cc) ----
+// ---- Adam (Keras' form, as src/train/engines/adam.cc) ----
 
 struct AdamStep {
   float lr_t, beta1, beta2, eps;

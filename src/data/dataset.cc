@@ -55,7 +55,7 @@ Ratings keep_at_least(const Ratings& r, float min_rating, const std::string& sou
   for (uint32_t k = 0; k < r.size(); ++k)
     if (r.value[k] >= min_rating) rows.push_back(k);
   if (rows.empty())
-    throw DataError(where(source, 0, fmt::format("no rating is {} or more (--min_rating)", min_rating)));
+    throw DataError(where(source, 0, fmt::format("no rating is {} or more (`min_rating`)", min_rating)));
   return r.select(rows);
 }
 

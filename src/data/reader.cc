@@ -154,7 +154,7 @@ class Parser {
     if (!parse_rating(rating, r)) {
       if (lines_ == 0 && !layout_.header)
         fail("the rating \"" + printable(rating) +
-             "\" is not a number; is this a header line? (this layout has none; use --header)");
+             "\" is not a number; is this a header line? (this layout has none; use `header`)");
       if (has_control_bytes(line)) fail("binary data, not a ratings line: \"" + printable(line) + "\"");
       double wide;  // a number a float cannot hold (1e-320, 1e39) is not "not a number"
       const auto [end, ec] = std::from_chars(rating.data(), rating.data() + rating.size(), wide);

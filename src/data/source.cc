@@ -98,7 +98,7 @@ Layout sniff_layout(const std::string& file, const ReadOptions& o) {
     if (fields == 4) layout.columns.push_back(Column::timestamp);
   } else {
     throw DataError(where(file, 1, fmt::format("cannot tell the columns of a line with {} fields; "
-                                               "name them with --format user,item,rating[,timestamp]", fields)));
+                                               "name them with `format` user,item,rating[,timestamp]", fields)));
   }
   if (std::find(layout.columns.begin(), layout.columns.end(), Column::rating) == layout.columns.end()) {
     // No value column (ids may be any strings): a header is a first line that names a user column.

@@ -5,15 +5,12 @@
 // in another order: the models agree to rounding, not to the bit.
 #include <omp.h>
 
-// g++ 12 warns that the AVX-512 intrinsics under Eigen's kernels use _mm512_undefined_ps() "maybe
-// uninitialized" (GCC bug 105593); nothing in this file is.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <Eigen/Core>
+#include "common/eigen.h"
 
 #include "dist/partition.h"
 #include "dist/rows.h"
 #include "dist/solver.h"
-#include "train/ials_row.h"
+#include "train/parts/ials_row.h"
 
 namespace mfrec::dist {
 namespace {

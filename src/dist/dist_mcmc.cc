@@ -9,22 +9,16 @@
 // rounding.
 #include <omp.h>
 
-// g++ 12 warns that the AVX-512 intrinsics under Eigen's kernels use _mm512_undefined_ps() "maybe
-// uninitialized" (GCC bug 105593); nothing in this file is.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <Eigen/Core>
+#include "common/eigen.h"
 #include <cmath>
 
 #include "dist/partition.h"
 #include "dist/rows.h"
 #include "dist/solver.h"
-#include "train/mcmc_parts.h"
+#include "train/parts/mcmc_parts.h"
 
 namespace mfrec::dist {
 namespace {
-
-using mcmc::Matrix;
-using mcmc::Vector;
 
 class DistMcmc final : public Solver {
  public:

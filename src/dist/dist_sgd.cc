@@ -15,7 +15,7 @@
 #include "dist/partition.h"
 #include "dist/rows.h"
 #include "dist/solver.h"
-#include "train/sgd_kernel.h"
+#include "train/parts/sgd_kernel.h"
 
 namespace mfrec::dist {
 namespace {

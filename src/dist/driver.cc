@@ -14,7 +14,7 @@
 #include "mfrec/engines.h"
 #include "mfrec/error.h"
 #include "train/engine.h"
-#include "train/ials_row.h"
+#include "train/parts/ials_row.h"
 
 namespace mfrec::dist {
 namespace {

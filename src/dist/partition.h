@@ -11,7 +11,7 @@
 #include "dist/comm.h"
 #include "mfrec/id_map.h"
 #include "mfrec/ratings.h"
-#include "train/rating_rows.h"
+#include "train/parts/rating_rows.h"
 
 namespace mfrec::dist {
 

@@ -3,7 +3,7 @@
 #include <string>
 
 #include "dist/partition.h"
-#include "train/ials_row.h"
+#include "train/parts/ials_row.h"
 
 namespace mfrec::dist {
 namespace {

@@ -188,22 +188,6 @@ Header parse_header(const nlohmann::json& h, size_t file_bytes, const Reader& r)
   return out;
 }
 
-// Offsets must rise from 0 to the item count, and each user's items be sorted indices of real items:
-// SeenItems::contains and the ranking code index with them unchecked.
-void check_seen(const SeenItems& s, size_t n_items, const Reader& r) {
-  if (s.offsets.front() != 0) r.fail("model file is inconsistent (seen items: the first offset is not 0)");
-  for (size_t u = 0; u + 1 < s.offsets.size(); ++u) {
-    if (s.offsets[u + 1] < s.offsets[u] || s.offsets[u + 1] > s.items.size())
-      r.fail(fmt::format("model file is inconsistent (seen items: user {}'s offset {} is out of range)", u, s.offsets[u + 1]));
-    for (uint64_t k = s.offsets[u]; k < s.offsets[u + 1]; ++k) {
-      if (s.items[k] >= n_items)
-        r.fail(fmt::format("model file is inconsistent (seen items: user {} has item {}, of {} items)", u, s.items[k], n_items));
-      if (k > s.offsets[u] && s.items[k] < s.items[k - 1])
-        r.fail(fmt::format("model file is inconsistent (seen items: user {}'s items are not sorted)", u));
-    }
-  }
-}
-
 // Checkpoints written before the prior was saved: derived from the options as those versions did.
 FoldInPrior legacy_prior(const nlohmann::json& meta) {
   const auto& o = meta.contains("options") ? meta["options"] : nlohmann::json::object();
@@ -319,7 +303,7 @@ Model decode_model(std::string_view data, const std::string& path) {
   const uint64_t n_seen = m.seen.offsets.back();
   if (n_seen > r.left() / sizeof(uint32_t)) r.fail("model file is inconsistent (seen items: the last offset is out of range)");
   m.seen.items = r.array<uint32_t>(n_seen, "the seen items");
-  check_seen(m.seen, ni, r);
+  if (const std::string why = m.inconsistency(); !why.empty()) r.fail("model file is inconsistent (" + why + ")");
   if (r.left() != 0) r.fail("model file is inconsistent (bytes after the last table)");
   return m;
 }

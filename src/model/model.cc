@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include <fmt/format.h>
+
 #include "common/random.h"
 #include "mfrec/error.h"
 #include "model/kernels.h"
@@ -50,6 +52,39 @@ const char* prior_kind_name(FoldInPrior::Kind k) {
   }
 }
 }  // namespace
+
+std::string Model::inconsistency() const {
+  const size_t nu = n_users(), ni = n_items();
+  if (dim == 0) return "dim is 0";
+  if (user_mean.size() != nu) return fmt::format("{} user means for {} users", user_mean.size(), nu);
+  if (users.size() != nu || items.size() != ni)
+    return fmt::format("{} user ids and {} item ids for {} users and {} items", users.size(), items.size(), nu, ni);
+  if (P.rows() != nu || Q.rows() != ni || P.cols() != dim || Q.cols() != dim)
+    return fmt::format("factor table size: {} x {} and {} x {} for {} users, {} items, dim {}", P.rows(), P.cols(),
+                       Q.rows(), Q.cols(), nu, ni, dim);
+  if (P.precision() != Q.precision()) return "the factor tables differ in precision";
+  for (const auto* v : {&catalog.titles, &catalog.genres})
+    if (!v->empty() && v->size() != ni) return fmt::format("{} titles or genres for {} items", v->size(), ni);
+  if (!(rating_min <= rating_max)) return fmt::format("the rating range {}..{} is empty", rating_min, rating_max);
+  // Offsets rise from 0 to the item count; each user's items are sorted indices of real items.
+  const SeenItems& s = seen;
+  if (s.offsets.size() != nu + 1) return fmt::format("seen items: {} offsets for {} users", s.offsets.size(), nu);
+  if (s.offsets.front() != 0) return "seen items: the first offset is not 0";
+  for (size_t u = 0; u < nu; ++u) {
+    if (s.offsets[u + 1] < s.offsets[u] || s.offsets[u + 1] > s.items.size())
+      return fmt::format("seen items: user {}'s offset {} is out of range", u, s.offsets[u + 1]);
+    for (uint64_t k = s.offsets[u]; k < s.offsets[u + 1]; ++k) {
+      if (s.items[k] >= ni) return fmt::format("seen items: user {} has item {}, of {} items", u, s.items[k], ni);
+      if (k > s.offsets[u] && s.items[k] < s.items[k - 1])
+        return fmt::format("seen items: user {}'s items are not sorted", u);
+    }
+  }
+  return "";
+}
+
+void Model::check() const {
+  if (const std::string why = inconsistency(); !why.empty()) throw DataError("the model is inconsistent (" + why + ")");
+}
 
 nlohmann::json FoldInPrior::to_json() const {
   nlohmann::json j = {{"kind", prior_kind_name(kind)}};

@@ -1,9 +1,7 @@
 // Fold-in: a new user's factors and bias from a few ratings, the item side held fixed. The
 // regularized least-squares problem (see FoldInOptions) is (dim + 1) wide; its normal equations are
 // solved by Cholesky (LDLT).
-// g++ 12 warns that the AVX-512 intrinsics under Eigen's kernels use _mm512_undefined_pd() "maybe
-// uninitialized" (GCC bug 105593); nothing in this file is.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include "common/eigen.h"
 #include <algorithm>
 #include <cmath>
 

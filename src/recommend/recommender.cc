@@ -1,7 +1,5 @@
 // Preparing a model for scoring, and scoring every item for one user.
-// g++ 12 warns that the AVX-512 intrinsics under Eigen's kernels use _mm512_undefined_pd() "maybe
-// uninitialized" (GCC bug 105593); nothing in this file is.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include "common/eigen.h"
 #include <algorithm>
 #include <cmath>
 #include <functional>

@@ -185,7 +185,7 @@ inline void append_rated_items(fmt::memory_buffer& b, const ServingModel& m, con
 
 // "items":[{...,"similarity":0.91,"ratings":1234},...]: neighbours with their training counts.
 inline void append_similar_items(fmt::memory_buffer& b, const ServingModel& m, const std::vector<Scored>& list) {
-  const auto& pop = m.rec->popularity();
+  const auto& pop = m.rec().popularity();
   b.append(std::string_view(",\"items\":["));
   for (size_t r = 0; r < list.size(); ++r) {
     if (r) b.push_back(',');

@@ -132,7 +132,7 @@ void Server::State::recommend(const Request& req, const Query& q, Response& res,
   const size_t k = int_param(q, "k", 10, 1, o.max_k);
   const bool include_seen = flag_param(q, "include_seen");
   const uint32_t u = find_id(m.model().users, user, "user");
-  const auto top = m.rec->top_k(u, k, include_seen);
+  const auto top = m.mf.recommend(u, k, include_seen);
   fmt::memory_buffer b;
   b.append(std::string_view("{\"user\":"));
   serve::append_json_string(b, user);
@@ -153,11 +153,11 @@ void Server::State::similar(const Request& req, const Query& q, Response& res, c
   fmt::format_to(std::back_inserter(b), ",\"k\":{},\"model_version\":{}", k, m.version);
   if (by_item) {
     const uint32_t i = find_id(m.model().items, id, "item");
-    fmt::format_to(std::back_inserter(b), ",\"ratings\":{},\"min_count\":{}", m.rec->popularity()[i],
-                   m.rec->min_count_for(min_count, k));
-    append_similar_items(b, m, m.rec->similar_items(i, k, min_count));
+    fmt::format_to(std::back_inserter(b), ",\"ratings\":{},\"min_count\":{}", m.rec().popularity()[i],
+                   m.rec().min_count_for(min_count, k));
+    append_similar_items(b, m, m.mf.similar_items(i, k, min_count));
   } else {
-    const auto list = m.rec->similar_users(find_id(m.model().users, id, "user"), k);
+    const auto list = m.mf.similar_users(find_id(m.model().users, id, "user"), k);
     b.append(std::string_view(",\"users\":["));
     for (size_t r = 0; r < list.size(); ++r) {
       b.append(std::string_view(r ? ",{\"user\":" : "{\"user\":"));
@@ -221,14 +221,14 @@ void Server::State::foldin(const Request& req, const Query& q, Response& res, co
       throw HttpError(422, fmt::format("a rating must be between {} and {}", model.rating_min, model.rating_max));
     ratings.push_back({find_id(model.items, id, "item"), rating});
   }
-  const FoldedUser user = m.rec->fold_in(ratings);
+  const FoldedUser user = m.mf.fold_in(ratings);
   fmt::memory_buffer b;
   fmt::format_to(std::back_inserter(b), "{{\"k\":{},\"model_version\":{},\"rated\":{},\"mean\":", k, m.version,
                  user.rated.size());
   serve::append_json_number(b, user.mean);
   b.append(std::string_view(",\"bias\":"));
   serve::append_json_number(b, user.bias);
-  const auto top = m.rec->top_k(user, k);
+  const auto top = m.mf.recommend(user, k);
   append_rated_items(b, m, top, m.predicted(ratings, top));
   send_json(res, b);
 }
@@ -239,7 +239,7 @@ void Server::State::items(const Request& req, const Query& q, Response& res, con
   if (text.size() > 200) throw HttpError(422, "'q' is longer than 200 characters");
   const size_t limit = int_param(q, "limit", 20, 1, std::min<size_t>(o.max_k, 100));
   const auto found = m.search(text, limit);
-  const auto& pop = m.rec->popularity();
+  const auto& pop = m.rec().popularity();
   fmt::memory_buffer b;
   b.append(std::string_view("{\"q\":"));
   serve::append_json_string(b, text);
@@ -394,8 +394,16 @@ uint64_t Server::reload() { return state_->reload(); }
 
 uint64_t Server::model_version() const { return state_->current.load()->version; }
 
-std::shared_ptr<const Recommender> Server::recommender() const { return state_->current.load()->rec; }
+// Aliasing pointers: each keeps its version of the models alive, as a reload may replace it.
+std::shared_ptr<const Recommender> Server::recommender() const {
+  auto m = state_->current.load();
+  return {m, &m->rec()};
+}
 
-std::shared_ptr<const Recommender> Server::rating_recommender() const { return state_->current.load()->rating; }
+std::shared_ptr<const Recommender> Server::rating_recommender() const {
+  auto m = state_->current.load();
+  if (!m->rating) return nullptr;
+  return {m, &m->rating->recommender()};
+}
 
 }  // namespace mfrec

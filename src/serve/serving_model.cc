@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 
-#include "mfrec/checkpoint.h"
 #include "mfrec/engines.h"
 #include "mfrec/error.h"
 #include "serve/json_out.h"
@@ -30,8 +29,8 @@ std::string item_fields(const Model& m, uint32_t i) {
   return fmt::to_string(b);
 }
 
-std::shared_ptr<const Recommender> load_rating_model(const std::string& path) {
-  auto rating = std::make_shared<const Recommender>(load_model(path));
+std::unique_ptr<const MF> load_rating_model(const std::string& path) {
+  auto rating = std::make_unique<const MF>(MF::load(path));
   const Model& m = rating->model();
   if (m.objective != Objective::rating) {
     const std::string engine = m.meta.contains("options") && m.meta["options"].is_object()
@@ -52,15 +51,14 @@ std::shared_ptr<const Recommender> load_rating_model(const std::string& path) {
 
 std::shared_ptr<const ServingModel> ServingModel::load(const std::string& path, const std::string& rating_path,
                                                        uint64_t version) {
-  auto s = std::make_shared<ServingModel>();
-  s->rec = std::make_shared<const Recommender>(load_model(path));
-  const Model& m = s->rec->model();
+  auto s = std::make_shared<ServingModel>(ServingModel{MF::load(path)});
+  const Model& m = s->model();
   s->version = version;
   s->loaded_unix_seconds =
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   s->item_json.resize(m.n_items());
   for (uint32_t i = 0; i < m.n_items(); ++i) s->item_json[i] = item_fields(m, i);
-  s->titles = std::make_unique<const TitleIndex>(m, s->rec->popularity());
+  s->titles = std::make_unique<const TitleIndex>(m, s->rec().popularity());
   if (!rating_path.empty()) {
     s->rating = load_rating_model(rating_path);
     const IdMap& theirs = s->rating->model().items;
@@ -94,7 +92,7 @@ std::vector<float> ServingModel::predicted(std::span<const FoldInRating> ratings
   }
   const FoldedUser folded = rating->fold_in(theirs);
   std::vector<float> scores(r.n_items());
-  rating->score(folded, scores.data());
+  rating->recommender().score(folded, scores.data());
   for (const Scored& s : list) {
     const uint32_t i = rating_item[s.index];
     // An item it does not know: the folded user's mean and bias, as for a known user.

@@ -34,6 +34,8 @@ class Engine {
   Model& model_;
 };
 
+// The engines' factories: each engine is one file under engines/, built from parts/, and one row
+// of registry.cc.
 std::unique_ptr<Engine> make_adam(Model& model, const Ratings& train, const TrainOptions& options);
 std::unique_ptr<Engine> make_sgd(Model& model, const Ratings& train, const TrainOptions& options);
 std::unique_ptr<Engine> make_als(Model& model, const Ratings& train, const TrainOptions& options);

@@ -1,5 +1,5 @@
-// The engine registry: one row per engine. A new engine is its source file (an Engine and its
-// make_ function) plus a row here.
+// The engine registry: one row per engine. A new engine is its source file in engines/ (an Engine
+// and its make_ function, declared in engine.h) plus a row here.
 #include <algorithm>
 #include <cmath>
 

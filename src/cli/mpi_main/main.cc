@@ -123,13 +123,11 @@ int run_rank0(TrainCommand& a, TrainingData& d, uint32_t checkpoint_every) {
              count_of(size_t(comm.size()), "rank"), count_of(d.options.thread_count(), "thread"));
   dist::MemoryReport memory;
   TrainHooks hooks;
-  hooks.fit = [&](const Dataset& data, const Split& split, const TrainOptions& o, const EpochCallback& on_epoch,
-                  const Model* resume) {
+  hooks.before_fit = [&](const Model* resume) {
     const uint64_t before = resume ? resume->meta.value("epochs_done", uint64_t(0)) : 0;
     dist::checkpoint_every(checkpoint_every, [&a, &d, before](const Model& m, uint32_t epoch) {
       write_checkpoint(a, d, m, epoch, before);
     });
-    return resume ? fit_from(*resume, data, split, o, on_epoch) : fit(data, split, o, on_epoch);
   };
   hooks.epoch_note = [](const EpochStats& s) {
     const auto& epochs = dist::run_report().epochs;

@@ -12,9 +12,9 @@
 #include <thread>
 #include <vector>
 
-#include "train/batch_slots.h"
-#include "train/samples.h"
-#include "train/shuffle.h"
+#include "train/parts/batch_slots.h"
+#include "train/parts/samples.h"
+#include "train/parts/shuffle.h"
 
 namespace mfrec {
 

@@ -6,7 +6,7 @@
 namespace mfrec {
 
 enum class SgdSchedule {
-  blocks,   // FPSG: the rating grid and the block scheduler (train/block_scheduler.h)
+  blocks,   // FPSG: the rating grid and the block scheduler (parts/block_scheduler.h)
   hogwild,  // threads take ratings from one shuffled array, no coordination at all
 };
 

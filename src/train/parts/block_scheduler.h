@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "common/random.h"
-#include "train/samples.h"
+#include "train/parts/samples.h"
 
 namespace mfrec {
 

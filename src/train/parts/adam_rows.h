@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "model/kernels.h"
-#include "train/samples.h"
+#include "train/parts/samples.h"
 
 namespace mfrec::adam {
 

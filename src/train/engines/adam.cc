@@ -33,10 +33,10 @@
 
 #include "common/huge_pages.h"
 #include "mfrec/error.h"
-#include "train/adam_rows.h"
-#include "train/batch_slots.h"
+#include "train/parts/adam_rows.h"
+#include "train/parts/batch_slots.h"
 #include "train/engine.h"
-#include "train/epoch_prep.h"
+#include "train/parts/epoch_prep.h"
 
 namespace mfrec {
 namespace {

@@ -6,7 +6,7 @@
 #include <cmath>
 
 #include "mfrec/train.h"
-#include "train/rating_rows.h"
+#include "train/parts/rating_rows.h"
 
 namespace mfrec {
 

@@ -5,21 +5,17 @@
 // posterior mean kept at rank 2 dim.
 #include <omp.h>
 
-#include <Eigen/Cholesky>
-#include <Eigen/Core>
 #include <cmath>
 #include <vector>
 
+#include "common/eigen.h"
 #include "common/random.h"
 #include "mfrec/model.h"
-#include "train/normal_equations.h"
-#include "train/rating_rows.h"
-#include "train/wishart.h"
+#include "train/parts/normal_equations.h"
+#include "train/parts/rating_rows.h"
+#include "train/parts/wishart.h"
 
 namespace mfrec::mcmc {
-
-using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic>;  // column-major
-using Vector = Eigen::Matrix<float, Eigen::Dynamic, 1>;
 
 // The generator of one draw, from (seed, sweep, stream, index) through splitmix64's finaliser.
 enum Stream : uint64_t { kNoise, kUserPrior, kItemPrior, kUserRows, kItemRows };

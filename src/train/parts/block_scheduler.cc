@@ -1,4 +1,4 @@
-#include "train/block_scheduler.h"
+#include "train/parts/block_scheduler.h"
 
 #include <omp.h>
 

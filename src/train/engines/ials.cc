@@ -14,25 +14,20 @@
 // current row, applying the matrix without forming it: O(nnz k + k^2) a step.
 #include <omp.h>
 
-// g++ 12 warns that the AVX-512 intrinsics under Eigen's kernels use _mm512_undefined_ps() "maybe
-// uninitialized" (GCC bug 105593); nothing in this file is.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <Eigen/Core>
+#include "common/eigen.h"
 #include <algorithm>
 #include <cmath>
 
 #include "mfrec/error.h"
 #include "model/kernels.h"
 #include "train/engine.h"
-#include "train/ials_row.h"
-#include "train/rating_rows.h"
+#include "train/parts/ials_row.h"
+#include "train/parts/rating_rows.h"
 
 namespace mfrec {
 namespace {
 
 using RowMatrix = IalsRowMatrix;
-using Matrix = Eigen::MatrixXf;
-
 void read_table(const FactorMatrix& f, RowMatrix& out) {
   out.resize(Eigen::Index(f.rows()), Eigen::Index(f.cols()));
   for (size_t r = 0; r < f.rows(); ++r) f.read_row(r, out.row(Eigen::Index(r)).data());

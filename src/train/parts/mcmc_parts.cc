@@ -1,7 +1,5 @@
-// g++ 12 warns that the AVX-512 intrinsics under Eigen's kernels use _mm512_undefined_ps() "maybe
-// uninitialized" (GCC bug 105593); nothing in this file is.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include "train/mcmc_parts.h"
+#include "common/eigen.h"
+#include "train/parts/mcmc_parts.h"
 
 #include <Eigen/QR>
 #include <Eigen/SVD>

@@ -16,24 +16,18 @@
 // (Eigen's rankUpdate, a SYRK), in chunks so that the gather buffer stays small (normal_equations.h).
 #include <omp.h>
 
-// g++ 12 warns that the AVX-512 intrinsics under Eigen's kernels use _mm512_undefined_ps() "maybe
-// uninitialized" (GCC bug 105593); nothing in this file is.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <Eigen/Core>
+#include "common/eigen.h"
 #include <algorithm>
 #include <cmath>
 
 #include "mfrec/error.h"
 #include "model/kernels.h"
 #include "train/engine.h"
-#include "train/als_row.h"
-#include "train/rating_rows.h"
+#include "train/parts/als_row.h"
+#include "train/parts/rating_rows.h"
 
 namespace mfrec {
 namespace {
-
-using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic>;  // column-major
-using Vector = Eigen::Matrix<float, Eigen::Dynamic, 1>;
 
 class AlsEngine final : public Engine {
  public:

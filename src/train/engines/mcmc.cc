@@ -28,21 +28,17 @@
 // During the burn-in the model holds the current sample (dim --dim).
 #include <omp.h>
 
-// g++ 12 warns that the AVX-512 intrinsics under Eigen's kernels use _mm512_undefined_ps() "maybe
-// uninitialized" (GCC bug 105593); nothing in this file is.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <Eigen/Cholesky>
-#include <Eigen/Core>
+#include "common/eigen.h"
 #include <algorithm>
 #include <cmath>
 
 #include "common/random.h"
 #include "mfrec/error.h"
 #include "train/engine.h"
-#include "train/mcmc_parts.h"
-#include "train/normal_equations.h"
-#include "train/rating_rows.h"
-#include "train/wishart.h"
+#include "train/parts/mcmc_parts.h"
+#include "train/parts/normal_equations.h"
+#include "train/parts/rating_rows.h"
+#include "train/parts/wishart.h"
 
 namespace mfrec {
 namespace {

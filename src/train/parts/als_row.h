@@ -5,8 +5,8 @@
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
 
-#include "train/normal_equations.h"
-#include "train/rating_rows.h"
+#include "train/parts/normal_equations.h"
+#include "train/parts/rating_rows.h"
 
 namespace mfrec {
 

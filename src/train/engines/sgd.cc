@@ -30,12 +30,12 @@
 #include "common/random.h"
 #include "mfrec/error.h"
 #include "model/kernels.h"
-#include "train/block_scheduler.h"
+#include "train/parts/block_scheduler.h"
 #include "train/engine.h"
-#include "train/samples.h"
-#include "train/shuffle.h"
-#include "train/sgd_engine.h"
-#include "train/sgd_kernel.h"
+#include "train/parts/samples.h"
+#include "train/parts/shuffle.h"
+#include "train/parts/sgd_engine.h"
+#include "train/parts/sgd_kernel.h"
 
 namespace mfrec {
 namespace {

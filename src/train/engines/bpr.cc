@@ -18,9 +18,9 @@
 #include "common/random.h"
 #include "mfrec/error.h"
 #include "model/kernels.h"
-#include "train/bpr_step.h"
+#include "train/parts/bpr_step.h"
 #include "train/engine.h"
-#include "train/rating_rows.h"
+#include "train/parts/rating_rows.h"
 
 namespace mfrec {
 namespace {

@@ -1,5 +1,5 @@
 #pragma once
-// The SGD engine's update (sgd.cc has the rule and its sources): one pass over a run of samples on
+// The SGD engine's update (engines/sgd.cc has the rule and its sources): one pass over a run of samples on
 // two factor tables, with per-row AdaGrad, for the one-process grid and for the distributed strata
 // (dist/dist_sgd.cc) alike. Templated on the storage type and, for 16, 32, 64 and 128, on the
 // dimension, so that the loop is fully unrolled.
@@ -12,7 +12,7 @@
 
 #include "model/kernels.h"
 #include "mfrec/precision.h"
-#include "train/samples.h"
+#include "train/parts/samples.h"
 
 namespace mfrec::sgd {
 

@@ -15,7 +15,7 @@
 
 #include "mfrec/error.h"
 #include "train/engine.h"
-#include "train/rating_rows.h"
+#include "train/parts/rating_rows.h"
 
 namespace mfrec {
 namespace {
@@ -46,7 +46,7 @@ class EaseEngine final : public Engine {
     }
     G.diagonal().array() += o_.reg;
     Eigen::LLT<Matrix> llt(G);
-    if (llt.info() != Eigen::Success) throw DataError("ease: X^T X + reg I is not positive definite; use a larger --reg");
+    if (llt.info() != Eigen::Success) throw DataError("ease: X^T X + reg I is not positive definite; use a larger `reg`");
     Matrix P = llt.solve(Matrix::Identity(Eigen::Index(n), Eigen::Index(n)));
     G.resize(0, 0);
     // B = -P / diag(P) by columns; column i of B is item i's row of Q.
@@ -87,7 +87,7 @@ std::unique_ptr<Engine> make_ease(Model& model, const Ratings& train, const Trai
   const double need = ease_bytes(model.n_users(), model.n_items());
   if (need > o.memory_budget_mb * 1048576.0)
     throw DataError(fmt::format("ease needs {:.0f} MB for {} users and {} items (4 bytes x items x (3 items + users)), "
-                                "over the memory budget of {:.0f} MB (--memory_budget_mb); use ials or bpr, "
+                                "over the memory budget of {:.0f} MB (`memory_budget_mb`); use ials or bpr, "
                                 "or raise the budget if the machine has the memory",
                                 need / 1048576.0, model.n_users(), model.n_items(), o.memory_budget_mb));
   if (model.dim != model.n_items()) {  // the model is as wide as the catalogue

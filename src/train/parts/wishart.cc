@@ -1,9 +1,6 @@
-// g++ 12 warns that the AVX-512 intrinsics under Eigen's kernels use _mm512_undefined_ps() "maybe
-// uninitialized" (GCC bug 105593); nothing in this file is.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include "train/wishart.h"
+#include "common/eigen.h"
+#include "train/parts/wishart.h"
 
-#include <Eigen/Cholesky>
 #include <cmath>
 
 namespace mfrec {

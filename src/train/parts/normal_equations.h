@@ -7,7 +7,7 @@
 #include <Eigen/Core>
 #include <algorithm>
 
-#include "train/rating_rows.h"
+#include "train/parts/rating_rows.h"
 
 namespace mfrec {
 
