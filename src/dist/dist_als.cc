@@ -34,8 +34,10 @@ class DistAls final : public Solver {
     std::vector<float>().swap(mean);
     by_user_ = plan_half_sweep(comm, train, target, true, users_, items_);
     by_item_ = plan_half_sweep(comm, train, target, false, items_, users_);
-    start(P_, bu_, users_, model ? &model->P : nullptr, model ? &model->user_bias : nullptr, precision);
-    start(Q_, bi_, items_, model ? &model->Q : nullptr, model ? &model->item_bias : nullptr, precision);
+    scatter_side(comm, users_, model ? &model->P : nullptr, model ? &model->user_bias : nullptr, k_, biased_, precision,
+                 P_, bu_);
+    scatter_side(comm, items_, model ? &model->Q : nullptr, model ? &model->item_bias : nullptr, k_, biased_, precision,
+                 Q_, bi_);
   }
 
   double epoch(uint32_t) override {
@@ -47,35 +49,12 @@ class DistAls final : public Solver {
   }
 
   void gather(Model* model) override {
-    put(P_, bu_, users_, model ? &model->P : nullptr, model ? &model->user_bias : nullptr);
-    put(Q_, bi_, items_, model ? &model->Q : nullptr, model ? &model->item_bias : nullptr);
+    gather_side(comm_, users_, P_, bu_, biased_, model ? &model->P : nullptr, model ? &model->user_bias : nullptr);
+    gather_side(comm_, items_, Q_, bi_, biased_, model ? &model->Q : nullptr, model ? &model->item_bias : nullptr);
   }
 
  private:
   int width() const { return k_ + (biased_ ? 1 : 0); }
-
-  void start(FactorMatrix& rows, std::vector<float>& bias, const Ownership& own, const FactorMatrix* table,
-             const std::vector<float>* table_bias, Precision precision) {
-    const std::vector<float> packed = scatter_side(comm_, own, table, table_bias, k_, biased_);
-    const size_t n = own.count(comm_.rank()), w = size_t(width());
-    rows = FactorMatrix(n, size_t(k_), precision);
-    bias.assign(n, 0.0f);
-    for (size_t r = 0; r < n; ++r) {
-      rows.write_row(r, packed.data() + r * w);  // already in the stored precision: unchanged
-      if (biased_) bias[r] = packed[r * w + size_t(k_)];
-    }
-  }
-
-  void put(const FactorMatrix& rows, const std::vector<float>& bias, const Ownership& own, FactorMatrix* table,
-           std::vector<float>* table_bias) {
-    const size_t w = size_t(width());
-    std::vector<float> packed(rows.rows() * w);
-    for (size_t r = 0; r < rows.rows(); ++r) {
-      rows.read_row(r, packed.data() + r * w);
-      if (biased_) packed[r * w + size_t(k_)] = bias[r];
-    }
-    gather_side(comm_, own, packed.data(), table, table_bias, k_, biased_);
-  }
 
   // Solves this rank's rows of one side with the other fixed; with `sse`, adds the squared training
   // errors of those rows' ratings with the new rows (the second half-sweep: both sides are new).

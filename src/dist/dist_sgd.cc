@@ -64,8 +64,12 @@ class DistSgd final : public Solver {
     }
     // Each stratum in a random order, once (as the one-process grid's blocks).
     for (size_t b = 0; b < strata_.size(); ++b) Random(o.seed ^ splitmix64_mix(uint64_t(me) << 20 | b)).shuffle(strata_[b]);
-    start_users(model);
-    start_items(model);
+    scatter_side(comm, users_, model ? &model->P : nullptr, model ? &model->user_bias : nullptr, int(k_), biased_,
+                 precision_, P_, bu_);
+    Gu_.assign(2 * P_.rows(), 1.0f);
+    held_.resize(items_.count(me), k_, precision_);
+    scatter_side(comm, items_, model ? &model->Q : nullptr, model ? &model->item_bias : nullptr, int(k_), biased_,
+                 precision_, held_.Q, held_.bias);
   }
 
   double epoch(uint32_t epoch) override {
@@ -89,49 +93,12 @@ class DistSgd final : public Solver {
   }
 
   void gather(Model* model) override {
-    const size_t w = size_t(k_) + (biased_ ? 1 : 0);
-    std::vector<float> packed(P_.rows() * w);
-    for (size_t r = 0; r < P_.rows(); ++r) {
-      P_.read_row(r, packed.data() + r * w);
-      if (biased_) packed[r * w + size_t(k_)] = bu_[r];
-    }
-    gather_side(comm_, users_, packed.data(), model ? &model->P : nullptr, model ? &model->user_bias : nullptr, int(k_),
-                biased_);
-    packed.assign(held_.Q.rows() * w, 0.0f);
-    for (size_t r = 0; r < held_.Q.rows(); ++r) {
-      held_.Q.read_row(r, packed.data() + r * w);
-      if (biased_) packed[r * w + size_t(k_)] = held_.bias[r];
-    }
-    gather_side(comm_, items_, packed.data(), model ? &model->Q : nullptr, model ? &model->item_bias : nullptr, int(k_),
-                biased_);
+    gather_side(comm_, users_, P_, bu_, biased_, model ? &model->P : nullptr, model ? &model->user_bias : nullptr);
+    gather_side(comm_, items_, held_.Q, held_.bias, biased_, model ? &model->Q : nullptr,
+                model ? &model->item_bias : nullptr);
   }
 
  private:
-  // Rank 0's rows to their owners; a row arrives in the stored precision, so it is kept unchanged.
-  void start_users(const Model* model) {
-    const std::vector<float> packed = scatter_side(comm_, users_, model ? &model->P : nullptr,
-                                                   model ? &model->user_bias : nullptr, int(k_), biased_);
-    const size_t n = users_.count(comm_.rank()), w = size_t(k_) + (biased_ ? 1 : 0);
-    P_ = FactorMatrix(n, k_, precision_);
-    bu_.assign(n, 0.0f);
-    Gu_.assign(2 * n, 1.0f);
-    for (size_t r = 0; r < n; ++r) {
-      P_.write_row(r, packed.data() + r * w);
-      if (biased_) bu_[r] = packed[r * w + size_t(k_)];
-    }
-  }
-
-  void start_items(const Model* model) {
-    const std::vector<float> packed = scatter_side(comm_, items_, model ? &model->Q : nullptr,
-                                                   model ? &model->item_bias : nullptr, int(k_), biased_);
-    const size_t n = items_.count(comm_.rank()), w = size_t(k_) + (biased_ ? 1 : 0);
-    held_.resize(n, k_, precision_);
-    for (size_t r = 0; r < n; ++r) {
-      held_.Q.write_row(r, packed.data() + r * w);
-      if (biased_) held_.bias[r] = packed[r * w + size_t(k_)];
-    }
-  }
-
   double run(const std::vector<Sample>& stratum, uint64_t noise) {
     if (stratum.empty()) return 0;
     const sgd::Ctx c{bu_.data(), held_.bias.data(), Gu_.data(), held_.G.data(), o_.lr, o_.reg, o_.bias_reg(), k_};

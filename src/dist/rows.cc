@@ -36,4 +36,27 @@ void gather_side(Comm& comm, const Ownership& own, const float* packed, FactorMa
     }
 }
 
+void scatter_side(Comm& comm, const Ownership& own, const FactorMatrix* table, const std::vector<float>* table_bias,
+                  int dim, bool biased, Precision precision, FactorMatrix& rows, std::vector<float>& bias) {
+  const std::vector<float> packed = scatter_side(comm, own, table, table_bias, dim, biased);
+  const size_t n = own.count(comm.rank()), w = size_t(dim) + (biased ? 1 : 0);
+  rows = FactorMatrix(n, size_t(dim), precision);
+  bias.assign(n, 0.0f);
+  for (size_t r = 0; r < n; ++r) {
+    rows.write_row(r, packed.data() + r * w);
+    if (biased) bias[r] = packed[r * w + size_t(dim)];
+  }
+}
+
+void gather_side(Comm& comm, const Ownership& own, const FactorMatrix& rows, const std::vector<float>& bias,
+                 bool biased, FactorMatrix* table, std::vector<float>* table_bias) {
+  const size_t dim = rows.cols(), w = dim + (biased ? 1 : 0);
+  std::vector<float> packed(rows.rows() * w);
+  for (size_t r = 0; r < rows.rows(); ++r) {
+    rows.read_row(r, packed.data() + r * w);
+    if (biased) packed[r * w + dim] = bias[r];
+  }
+  gather_side(comm, own, packed.data(), table, table_bias, int(dim), biased);
+}
+
 }  // namespace mfrec::dist

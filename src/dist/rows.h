@@ -19,4 +19,11 @@ std::vector<float> scatter_side(Comm& comm, const Ownership& own, const FactorMa
 void gather_side(Comm& comm, const Ownership& own, const float* packed, FactorMatrix* table,
                  std::vector<float>* bias, int dim, bool biased);
 
+// The same for a rank that keeps its rows as a table in the model's precision and biases apart:
+// `rows` and `bias` become its own rows (a row arrives in the stored precision: kept unchanged).
+void scatter_side(Comm& comm, const Ownership& own, const FactorMatrix* table, const std::vector<float>* table_bias,
+                  int dim, bool biased, Precision precision, FactorMatrix& rows, std::vector<float>& bias);
+void gather_side(Comm& comm, const Ownership& own, const FactorMatrix& rows, const std::vector<float>& bias,
+                 bool biased, FactorMatrix* table, std::vector<float>* table_bias);
+
 }  // namespace mfrec::dist
