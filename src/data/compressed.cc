@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <string_view>
 
 #include "common/where.h"
 #include "mfrec/error.h"
@@ -47,6 +48,12 @@ struct InputStream::Impl {
 
 bool is_compressed_name(const std::string& name) { return ends_with(name, ".gz") || !split_zip_name(name).first.empty(); }
 
+// An entry's name; empty when the archive gives none it can decode (such a member cannot be named).
+static std::string_view entry_name(archive_entry* e) {
+  const char* name = archive_entry_pathname(e);
+  return name ? std::string_view(name) : std::string_view();
+}
+
 std::vector<std::string> zip_members(const std::string& zip) {
   Reader r;
   archive_read_support_format_zip(r.a);
@@ -56,7 +63,7 @@ std::vector<std::string> zip_members(const std::string& zip) {
   archive_entry* e = nullptr;
   int rc;
   while ((rc = archive_read_next_header(r.a, &e)) == ARCHIVE_OK || rc == ARCHIVE_WARN) {
-    if (archive_entry_filetype(e) == AE_IFREG) out.push_back(archive_entry_pathname(e));
+    if (archive_entry_filetype(e) == AE_IFREG && !entry_name(e).empty()) out.emplace_back(entry_name(e));
     archive_read_data_skip(r.a);
   }
   if (rc != ARCHIVE_EOF) throw DataError(where(zip, 0, "not a readable zip archive: " + r.error()));
@@ -74,7 +81,7 @@ InputStream::InputStream(const std::string& name) : impl_(std::make_unique<Impl>
     archive_entry* e = nullptr;
     int rc;
     while ((rc = archive_read_next_header(a, &e)) == ARCHIVE_OK || rc == ARCHIVE_WARN) {
-      if (member == archive_entry_pathname(e)) {
+      if (!member.empty() && member == entry_name(e)) {
         if (archive_entry_size_is_set(e)) impl_->size = uint64_t(archive_entry_size(e));
         return;
       }
