@@ -67,9 +67,9 @@ class DistSgd final : public Solver {
     scatter_side(comm, users_, model ? &model->P : nullptr, model ? &model->user_bias : nullptr, int(k_), biased_,
                  precision_, P_, bu_);
     Gu_.assign(2 * P_.rows(), 1.0f);
-    held_.resize(items_.count(me), k_, precision_);
     scatter_side(comm, items_, model ? &model->Q : nullptr, model ? &model->item_bias : nullptr, int(k_), biased_,
                  precision_, held_.Q, held_.bias);
+    held_.G.assign(2 * held_.Q.rows(), 1.0f);
   }
 
   double epoch(uint32_t epoch) override {
