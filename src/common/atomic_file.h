@@ -7,11 +7,13 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mfrec {
 
 void write_file_atomically(const std::string& path, std::string_view bytes);
 // The parts one after another (a header and a large table, without joining them in memory first).
 void write_file_atomically(const std::string& path, std::initializer_list<std::string_view> parts);
+void write_file_atomically(const std::string& path, const std::vector<std::string_view>& parts);
 
 }  // namespace mfrec

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -18,28 +19,64 @@
 
 namespace mfrec {
 
-uint64_t checkpoint::checksum(const char* p, size_t n) {
-  uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
-  size_t k = 0;
-  for (; k + 8 <= n; k += 8) {
-    uint64_t w;
-    std::memcpy(&w, p + k, 8);
-    h = (h ^ w) * 0xff51afd7ed558ccdull;
-    h = (h << 31) | (h >> 33);
+namespace {
+
+// The checksum over bytes given in pieces, equal to checksum() over them joined: a model is written
+// from its own tables, never copied into one buffer first (a copy would double the peak memory).
+class Checksum {
+ public:
+  explicit Checksum(size_t total) : h_(0x9e3779b97f4a7c15ull ^ total) {}
+  void add(const char* p, size_t n) {
+    while (n > 0 && carry_n_ > 0) {  // finish a word begun by the last piece
+      carry_[carry_n_++] = p[0], ++p, --n;
+      if (carry_n_ == 8) word(carry_), carry_n_ = 0;
+    }
+    for (; n >= 8; p += 8, n -= 8) word(p);
+    std::memcpy(carry_ + carry_n_, p, n);
+    carry_n_ += n;
   }
-  for (; k < n; ++k) h = (h ^ uint8_t(p[k])) * 0x100000001b3ull;
-  return h ^ (h >> 29);
+  uint64_t finish() {
+    for (size_t k = 0; k < carry_n_; ++k) h_ = (h_ ^ uint8_t(carry_[k])) * 0x100000001b3ull;
+    return h_ ^ (h_ >> 29);
+  }
+
+ private:
+  void word(const char* p) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    h_ = (h_ ^ w) * 0xff51afd7ed558ccdull;
+    h_ = (h_ << 31) | (h_ >> 33);
+  }
+  uint64_t h_;
+  char carry_[8];
+  size_t carry_n_ = 0;
+};
+
+}  // namespace
+
+uint64_t checkpoint::checksum(const char* p, size_t n) {
+  Checksum c(n);
+  c.add(p, n);
+  return c.finish();
 }
 
 namespace {
 
 using checkpoint::kMagic;
 
+// The file as pieces: small fields gathered in owned strings, large tables as views of the model.
 class Writer {
  public:
   template <typename T>
   void pod(const T& v) { bytes(&v, sizeof v); }
-  void bytes(const void* p, size_t n) { buf_.append(static_cast<const char*>(p), n); }
+  void bytes(const void* p, size_t n) {
+    if (n >= kLarge) {
+      pieces_.push_back({{}, std::string_view(static_cast<const char*>(p), n)});
+    } else {
+      if (pieces_.empty() || !pieces_.back().external.empty()) pieces_.emplace_back();
+      pieces_.back().owned.append(static_cast<const char*>(p), n);
+    }
+  }
   template <typename T>
   void array(const std::vector<T>& v) {
     pod(uint64_t(v.size()));
@@ -49,10 +86,28 @@ class Writer {
     pod(uint64_t(v.size()));
     for (const auto& s : v) pod(uint32_t(s.size())), bytes(s.data(), s.size());
   }
-  std::string& buffer() { return buf_; }
+  // The pieces in order, the checksum of all of them last.
+  std::vector<std::string_view> finish() {
+    size_t total = 0;
+    for (const Piece& p : pieces_) total += p.view().size();
+    Checksum c(total);
+    for (const Piece& p : pieces_) c.add(p.view().data(), p.view().size());
+    sum_ = c.finish();
+    std::vector<std::string_view> out;
+    for (const Piece& p : pieces_) out.push_back(p.view());
+    out.emplace_back(reinterpret_cast<const char*>(&sum_), sizeof sum_);
+    return out;
+  }
 
  private:
-  std::string buf_;
+  static constexpr size_t kLarge = 4096;
+  struct Piece {
+    std::string owned;
+    std::string_view external;
+    std::string_view view() const { return external.empty() ? std::string_view(owned) : external; }
+  };
+  std::deque<Piece> pieces_;  // a deque: owned strings stay where they are as pieces are added
+  uint64_t sum_ = 0;
 };
 
 // Reads the tables in order. Every count is checked against the bytes left before anything is
@@ -205,10 +260,10 @@ FoldInPrior legacy_prior(const nlohmann::json& meta) {
 
 }  // namespace
 
-std::string encode_model(const Model& m) {
-  const nlohmann::json header = m.info();
-  const std::string h = json_text(header);
-  Writer w;
+namespace {
+
+void encode(const Model& m, Writer& w) {
+  const std::string h = json_text(m.info());
   w.bytes(kMagic, sizeof kMagic);
   w.pod(kCheckpointVersion);
   w.pod(uint64_t(h.size()));
@@ -226,12 +281,22 @@ std::string encode_model(const Model& m) {
   w.bytes(m.Q.raw(), m.Q.bytes());
   w.array(m.seen.offsets);
   w.array(m.seen.items);
-  w.pod(checkpoint::checksum(w.buffer().data(), w.buffer().size()));
-  return std::move(w.buffer());
+}
+
+}  // namespace
+
+std::string encode_model(const Model& m) {
+  Writer w;
+  encode(m, w);
+  std::string out;
+  for (std::string_view piece : w.finish()) out.append(piece);
+  return out;
 }
 
 void save_model(const Model& m, const std::string& path) {
-  write_file_atomically(path, encode_model(m));
+  Writer w;
+  encode(m, w);
+  write_file_atomically(path, w.finish());
 }
 
 Model load_model(const std::string& path) {

@@ -28,7 +28,7 @@ SplitData split_dataset(Dataset data, const SplitOptions& options, bool keep_tim
   if (options.kind == SplitKind::files) throw UsageError("split `files` reads two files: use load_split");
   check_folds(options);
   SplitData out;
-  out.split = make_split(std::move(data.ratings), options);  // data.ratings is left empty
+  out.split = make_split(std::move(data.ratings), options, keep_time);  // data.ratings is left empty
   out.data = std::move(data);
   if (!keep_time) drop_timestamps(out.split);
   return out;

@@ -143,7 +143,8 @@ Rows assign(const Ratings& all, const SplitOptions& o) {
       Random(o.seed).shuffle(order);
       const size_t n_test = size_t(std::llround(double(all.size()) * o.test_ratio));
       rows.test.assign(order.begin(), order.begin() + ptrdiff_t(n_test));
-      rows.train.assign(order.begin() + ptrdiff_t(n_test), order.end());
+      order.erase(order.begin(), order.begin() + ptrdiff_t(n_test));  // one index array at a time
+      rows.train = std::move(order);
       break;
     }
     case SplitKind::kfold: {
@@ -199,8 +200,9 @@ Split make_split(const Ratings& all, const SplitOptions& o) {
   return s;
 }
 
-Split make_split(Ratings&& all, const SplitOptions& o) {
+Split make_split(Ratings&& all, const SplitOptions& o, bool keep_time) {
   const Rows rows = assign(all, o);
+  if (!keep_time) std::vector<int64_t>().swap(all.time);
   Split s = materialize(all, rows, &all);
   s.kind = o.kind;
   return s;

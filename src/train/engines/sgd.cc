@@ -86,7 +86,6 @@ class SgdEngine final : public Engine {
       : Engine(model), o_(o), schedule_(schedule), n_(train.size()), threads_(int(o.thread_count())),
         Gu_(2 * model.n_users(), 1.0f), Gi_(2 * model.n_items(), 1.0f) {
     if (model.dim != o.dim) throw UsageError("sgd: the model's dim differs from the options'");
-    const std::vector<Sample> samples = pack_samples(train, model);
     if (schedule_ == SgdSchedule::blocks) {
       const size_t row_bytes = size_t(o.dim) * precision_bytes(model.precision());
       // The grid holds side^2 blocks and gives each block at least one row of each side: an explicit
@@ -96,11 +95,12 @@ class SgdEngine final : public Engine {
         throw UsageError(fmt::format("sgd: `blocks` {} is more than this data allows (at most {}: the smaller of the "
                                      "{} users, the {} items and {})", o.blocks, most, model.n_users(), model.n_items(), kMaxGridSide));
       const uint32_t side = o.blocks ? o.blocks : auto_grid_side(uint32_t(threads_), model.n_users(), model.n_items(), row_bytes);
-      grid_ = make_grid(samples, model.n_users(), model.n_items(), side, o.seed);
+      grid_ = make_grid(train, model, side, o.seed);
       scheduler_ = std::make_unique<BlockScheduler>(grid_.side);
       user_row_ = grid_.user_index;
       item_row_ = grid_.item_index;
     } else {
+      const std::vector<Sample> samples = pack_samples(train, model);
       shuffled_.resize(samples.size());
       StreamShuffle<Sample>()(samples, shuffled_.data(), o.seed ^ 0xbb67ae8584caa73bull);
       user_row_.resize(model.n_users());

@@ -46,24 +46,31 @@ uint32_t auto_grid_side(uint32_t threads, size_t n_users, size_t n_items, size_t
   return uint32_t(std::max<size_t>(1, std::min<size_t>({side, n_users, n_items})));
 }
 
-RatingGrid make_grid(const std::vector<Sample>& samples, size_t n_users, size_t n_items, uint32_t side,
-                     uint64_t seed) {
+namespace {
+
+// The grid over `n` samples, the k-th given by at(k): a counting sort into blocks, then a shuffle
+// inside each block. Samples are made on the fly, so no second copy of the ratings is held.
+template <typename At>
+RatingGrid grid_of(size_t n, At at, size_t n_users, size_t n_items, uint32_t side, uint64_t seed) {
   RatingGrid g;
   g.side = std::max<uint32_t>(1, side);
   Random rng(seed ^ 0x6a09e667f3bcc908ull);
   std::vector<uint64_t> user_count(n_users, 0), item_count(n_items, 0);
-  for (const Sample& s : samples) ++user_count[s.user], ++item_count[s.item];
+  for (size_t k = 0; k < n; ++k) {
+    const Sample s = at(k);
+    ++user_count[s.user], ++item_count[s.item];
+  }
   cut(user_count, g.side, rng, g.user_block, g.user_index, g.user_begin);
   cut(item_count, g.side, rng, g.item_block, g.item_index, g.item_begin);
-  // Counting sort into blocks, then a shuffle inside each block.
   const uint32_t nb = g.blocks();
   g.offsets.assign(size_t(nb) + 1, 0);
   auto block_of = [&](const Sample& s) { return g.user_block[s.user] * g.side + g.item_block[s.item]; };
-  for (const Sample& s : samples) ++g.offsets[block_of(s) + 1];
+  for (size_t k = 0; k < n; ++k) ++g.offsets[block_of(at(k)) + 1];
   for (uint32_t b = 0; b < nb; ++b) g.offsets[b + 1] += g.offsets[b];
   std::vector<uint64_t> fill(g.offsets.begin(), g.offsets.end() - 1);
-  g.samples.resize(samples.size());
-  for (const Sample& s : samples) {
+  g.samples.resize(n);
+  for (size_t k = 0; k < n; ++k) {
+    const Sample s = at(k);
     Sample& to = g.samples[fill[block_of(s)]++];
     to = s;
     to.user = g.user_index[s.user];
@@ -74,6 +81,19 @@ RatingGrid make_grid(const std::vector<Sample>& samples, size_t n_users, size_t 
     for (size_t k = g.size(b); k > 1; --k) std::swap(first[k - 1], first[rng.below(k)]);
   }
   return g;
+}
+
+}  // namespace
+
+RatingGrid make_grid(const std::vector<Sample>& samples, size_t n_users, size_t n_items, uint32_t side,
+                     uint64_t seed) {
+  return grid_of(samples.size(), [&](size_t k) { return samples[k]; }, n_users, n_items, side, seed);
+}
+
+RatingGrid make_grid(const Ratings& r, const Model& m, uint32_t side, uint64_t seed) {
+  return grid_of(
+      r.size(), [&](size_t k) { return Sample{r.user[k], r.item[k], r.value[k], m.user_mean[r.user[k]]}; },
+      m.n_users(), m.n_items(), side, seed);
 }
 
 BlockScheduler::BlockScheduler(uint32_t side)

@@ -42,6 +42,8 @@ struct RatingGrid {
 
 RatingGrid make_grid(const std::vector<Sample>& samples, size_t n_users, size_t n_items, uint32_t side,
                      uint64_t seed);
+// The same from the training ratings as pack_samples() would pack them, without that copy.
+RatingGrid make_grid(const Ratings& train, const Model& model, uint32_t side, uint64_t seed);
 
 // The automatic grid side for `threads` threads (TrainOptions::blocks == 0) and factor rows of
 // `row_bytes` bytes.
