@@ -135,7 +135,7 @@ class Reader {
     if (n > left() / sizeof(T)) fail("model file is truncated");
     const char* p = take(n * sizeof(T));
     std::vector<T> v(n);
-    std::memcpy(v.data(), p, n * sizeof(T));
+    if (n) std::memcpy(v.data(), p, n * sizeof(T));  // an empty vector's data() may be null
     return v;
   }
   std::vector<std::string> strings(size_t expect, const char* what) {
@@ -362,7 +362,7 @@ Model decode_model(std::string_view data, const std::string& path) {
     if (bytes != rows * row_bytes) r.fail("model file is inconsistent (factor table size)");
     const char* p = r.take(bytes);
     *f = FactorMatrix(rows, h.dim, h.precision);
-    std::memcpy(f->raw(), p, bytes);
+    if (bytes) std::memcpy(f->raw(), p, bytes);
   }
   m.seen.offsets = r.array<uint64_t>(nu + 1, "the seen-item offsets");
   const uint64_t n_seen = m.seen.offsets.back();
