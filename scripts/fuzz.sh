@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 harnesses=("$@")
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(fuzz_ratings fuzz_dataset fuzz_checkpoint fuzz_config fuzz_http)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(fuzz_ratings fuzz_dataset fuzz_binary_data fuzz_checkpoint fuzz_config fuzz_http)
 
 scripts/sanitizer_build.sh "${harnesses[@]}"
 

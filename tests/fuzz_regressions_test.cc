@@ -15,6 +15,7 @@
 namespace mfrec::fuzz {
 void ratings_one(const uint8_t* data, size_t size);
 void dataset_one(const uint8_t* data, size_t size);
+void binary_data_one(const uint8_t* data, size_t size);
 void checkpoint_one(const uint8_t* data, size_t size);
 void config_one(const uint8_t* data, size_t size);
 void http_one(const uint8_t* data, size_t size);
@@ -62,6 +63,20 @@ TEST(FuzzRegressions, DatasetCorpus) { EXPECT_GE(replay_corpus("dataset", mfrec:
 TEST(FuzzRegressions, CheckpointCorpus) { EXPECT_GE(replay_corpus("checkpoint", mfrec::fuzz::checkpoint_one), 4u); }
 TEST(FuzzRegressions, RatingsCorpus) { EXPECT_GE(replay_corpus("ratings", mfrec::fuzz::ratings_one), 1u); }
 TEST(FuzzRegressions, ConfigCorpus) { EXPECT_GE(replay_corpus("config", mfrec::fuzz::config_one), 1u); }
+
+// Every seed and finding kept in fuzz/corpus/binary_data/ (the seeds load), and cuts of them.
+TEST(FuzzRegressions, BinaryDataCorpus) {
+  size_t n = 0;
+  for (const auto& f : std::filesystem::directory_iterator(std::string(MFREC_SOURCE_DIR) + "/fuzz/corpus/binary_data")) {
+    std::ifstream in(f.path(), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    run(mfrec::fuzz::binary_data_one, bytes);
+    for (size_t cut : {size_t(0), size_t(8), size_t(319), size_t(320), bytes.size() / 2, bytes.size() - 1})
+      if (cut < bytes.size()) run(mfrec::fuzz::binary_data_one, bytes.substr(0, cut));
+    ++n;
+  }
+  EXPECT_GE(n, 3u);
+}
 
 TEST(FuzzRegressions, CheckpointEdgeCases) {
   using namespace std::literals;

@@ -70,7 +70,13 @@ struct Dataset {
   double load_seconds = 0;
   uint64_t fingerprint = 0;  // of the ratings as read (see data_fingerprint): which data a model saw
 };
+// Reads what `options.path` names: text in any layout above, or the binary format that
+// write_binary_dataset writes (recognised by its magic number; the text options do not apply to it).
 Dataset load_dataset(const ReadOptions& options);
+// Writes `data` in mfrec's binary format (`mfrec convert`, .mfd): load_dataset reads it back as the
+// same data set (ratings in order, ids, catalog, fingerprint) in a fraction of the time text takes.
+// Written atomically; throws DataError naming `path`.
+void write_binary_dataset(const Dataset& data, const std::string& path);
 // A 64-bit hash of the ratings and their external ids: the same file (same ratings in the same
 // order, or the same --train/--test files) gives the same value, any other data another.
 uint64_t data_fingerprint(const Ratings& ratings, const IdMap& users, const IdMap& items, uint64_t seed = 0);

@@ -18,6 +18,7 @@ class IdMap {
   size_t size() const { return names_.size(); }
   const std::vector<std::string>& names() const { return names_; }
   static IdMap from_names(std::vector<std::string> names);
+  void reserve(size_t n) { names_.reserve(n); }
 
  private:
   static constexpr uint64_t kDenseLimit = 1u << 20;  // integer ids below this use a flat table (<= 4 MB)

@@ -17,5 +17,6 @@ void add_split(CLI::App& app);
 void add_predict(CLI::App& app);
 void add_info(CLI::App& app);
 void add_items(CLI::App& app);
+void add_convert(CLI::App& app);
 
 }  // namespace mfrec::cli

@@ -12,9 +12,9 @@ namespace fs = std::filesystem;
 
 namespace mfrec::cli {
 
-void DataArgs::add(CLI::App& cmd, bool data_required) {
+void DataArgs::add_read(CLI::App& cmd, bool data_required) {
   auto* path = cmd.add_option("--data_path", read.path,
-                              "ratings: an ml-1m/ml-100k/MovieLens-CSV folder, or a ratings file");
+                              "ratings: an ml-1m/ml-100k/MovieLens-CSV folder, a ratings file, or a .mfd file (mfrec convert)");
   if (data_required) path->required();
   cmd.add_option("--format", read.format, "columns of a delimited file, e.g. user,item,rating,timestamp (skip: ignore)");
   cmd.add_option("--sep", read.sep, "field separator of a delimited file: tab, comma, '::', ';', '|', space");
@@ -24,6 +24,10 @@ void DataArgs::add(CLI::App& cmd, bool data_required) {
   cmd.add_option("--rating_max", read.rating_max, "highest valid rating")->check(kFiniteCheck);
   cmd.add_option("--min_rating", read.min_rating, "keep only ratings >= this, e.g. 4 for implicit feedback (default: all)")
       ->check(kFiniteCheck);
+}
+
+void DataArgs::add(CLI::App& cmd, bool data_required) {
+  add_read(cmd, data_required);
   cmd.add_option("--split", split, "temporal | fileorder | random | files | kfold | loo (latest per user) | users (held-out users)")->capture_default_str();
   cmd.add_option("--test_ratio", split_options.test_ratio, "share of ratings for test")->capture_default_str();
   cmd.add_option("--val_ratio", split_options.val_ratio, "share of train held out for validation")->capture_default_str();
@@ -43,10 +47,16 @@ void DataArgs::add(CLI::App& cmd, bool data_required) {
       ->check(kFoldCheck);
 }
 
-void DataArgs::load(Dataset& d, Split& s) {
+ReadOptions DataArgs::read_options() const {
   if (has_header && no_header) throw UsageError("--header and --no_header contradict each other");
-  if (has_header) read.header = true;
-  if (no_header) read.header = false;
+  ReadOptions r = read;
+  if (has_header) r.header = true;
+  if (no_header) r.header = false;
+  return r;
+}
+
+void DataArgs::load(Dataset& d, Split& s) {
+  read = read_options();
   split_options.kind = parse_split(split);
   if (val_split != "random" && val_split != "temporal") throw UsageError("--val_split must be random or temporal");
   split_options.val_temporal = val_split == "temporal";

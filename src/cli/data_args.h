@@ -19,6 +19,10 @@ struct DataArgs {
   bool keep_time = false;  // the split keeps the timestamps (an engine reads them: ials --recency)
 
   void add(CLI::App& cmd, bool data_required);
+  // Only the options that say where the ratings are and how to read them (convert, info).
+  void add_read(CLI::App& cmd, bool data_required);
+  // `read` with --header/--no_header applied.
+  ReadOptions read_options() const;
   // Reads the data (for --split files, the two files into one id space) and splits it; the ratings
   // end up in the split alone (data.ratings is left empty).
   void load(Dataset& data, Split& split_out);

@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
   add_synth(app);
   add_tune(app);
   add_split(app);
+  add_convert(app);
   add_recommend(app);
   add_similar(app);
   add_predict(app);

@@ -43,10 +43,10 @@ void remove_stale_temporaries(const fs::path& dir, const std::string& name) {
 void write_file_atomically(const std::string& path, std::string_view bytes) { write_file_atomically(path, {bytes}); }
 
 void write_file_atomically(const std::string& path, std::initializer_list<std::string_view> parts) {
-  write_file_atomically(path, std::vector<std::string_view>(parts));
+  write_file_atomically(path, std::span<const std::string_view>(parts.begin(), parts.size()));
 }
 
-void write_file_atomically(const std::string& path, const std::vector<std::string_view>& parts) {
+void write_file_atomically(const std::string& path, std::span<const std::string_view> parts) {
   const fs::path target(path);
   const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
   const std::string tmp = (dir / (target.filename().string() + fmt::format(".tmp.{}", ::getpid()))).string();

@@ -5,15 +5,15 @@
 // of runs that were killed (their pid is no longer alive) are removed at the next write of the same
 // file. Throws DataError naming the path and the reason.
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace mfrec {
 
 void write_file_atomically(const std::string& path, std::string_view bytes);
 // The parts one after another (a header and a large table, without joining them in memory first).
 void write_file_atomically(const std::string& path, std::initializer_list<std::string_view> parts);
-void write_file_atomically(const std::string& path, const std::vector<std::string_view>& parts);
+void write_file_atomically(const std::string& path, std::span<const std::string_view> parts);
 
 }  // namespace mfrec

@@ -8,6 +8,10 @@
 
 namespace mfrec {
 
+// Asks for 2 MiB pages under the whole huge pages inside [p, p + bytes) (memory not yet touched, such
+// as a vector's reserved capacity): one page fault per 2 MiB instead of per 4 KiB. Advice only.
+void advise_huge_pages(void* p, size_t bytes);
+
 class HugePageBuffer {
  public:
   HugePageBuffer() = default;

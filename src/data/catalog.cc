@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "common/where.h"
+#include "data/binary_format.h"
 #include "data/compressed.h"
 #include "data/mapped_file.h"
 #include "mfrec/dataset.h"
@@ -66,6 +67,7 @@ std::string latin1_to_utf8(std::string_view s) {
 }  // namespace
 
 Catalog read_catalog(const std::string& file, const std::string& layout, const IdMap& items) {
+  if (layout == binary::kLayout && !file.empty()) return binary::read_catalog(file, items);
   Catalog cat;
   cat.titles.assign(items.size(), "");
   cat.genres.assign(items.size(), "");

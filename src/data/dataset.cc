@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "common/where.h"
+#include "data/binary_format.h"
 #include "mfrec/dataset.h"
 #include "mfrec/error.h"
 
@@ -13,14 +14,22 @@ Dataset load_dataset(const ReadOptions& options) {
   const auto t0 = std::chrono::steady_clock::now();
   Dataset d;
   d.source = detect_source(options);
-  d.ratings = read_ratings(d.source.ratings_file, d.source.layout, d.users, d.items, &d.report);
+  // A binary file holds the data set as it loaded from text, the fingerprint included (computing it
+  // again would take longer than the whole load).
+  const bool binary = d.source.layout.name == binary::kLayout;
+  if (binary) d = binary::read_dataset(d.source);
+  else d.ratings = read_ratings(d.source.ratings_file, d.source.layout, d.users, d.items, &d.report);
+  const size_t read = d.ratings.size();
   if (options.min_rating) d.ratings = keep_at_least(d.ratings, *options.min_rating, d.source.ratings_file);
-  d.fingerprint = data_fingerprint(d.ratings, d.users, d.items);
-  d.catalog = read_catalog(d.source.items_file, d.source.layout.name, d.items);
-  // Predictions are clipped to the range the data actually uses (ml-1m: 1..5 though 0.5 is valid).
-  auto [lo, hi] = std::minmax_element(d.ratings.value.begin(), d.ratings.value.end());
-  d.rating_min = *lo;
-  d.rating_max = *hi;
+  if (!binary || d.ratings.size() != read) d.fingerprint = data_fingerprint(d.ratings, d.users, d.items);
+  if (!binary) d.catalog = read_catalog(d.source.items_file, d.source.layout.name, d.items);
+  // Predictions are clipped to the range the data actually uses (ml-1m: 1..5 though 0.5 is valid);
+  // a binary file's reader has it already.
+  if (!binary || d.ratings.size() != read) {
+    auto [lo, hi] = std::minmax_element(d.ratings.value.begin(), d.ratings.value.end());
+    d.rating_min = *lo;
+    d.rating_max = *hi;
+  }
   d.load_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return d;
 }

@@ -12,6 +12,8 @@ class MappedFile {
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;
   std::string_view view() const { return {data_, size_}; }
+  // Maps every page now, in one call, rather than at a fault each as they are read (advice only).
+  void populate() const;
 
  private:
   const char* data_ = nullptr;

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "common/where.h"
+#include "data/binary_format.h"
 #include "data/compressed.h"
 #include "data/timestamp.h"
 #include "mfrec/dataset.h"
@@ -235,6 +236,7 @@ Ratings parse_ratings(std::string_view text, const std::string& name, const Layo
 
 Ratings read_ratings(const std::string& file, const Layout& layout, IdMap& users, IdMap& items,
                      ReadReport* report) {
+  if (layout.name == binary::kLayout) return binary::read_ratings(file, layout, users, items, report);
   if (is_compressed_name(file)) {
     InputStream in(file);
     return read_blocks(file, [&](char* b, size_t n) { return in.read(b, n); }, in.size().value_or(0), layout, users,

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "common/where.h"
+#include "data/binary_format.h"
 #include "data/compressed.h"
 #include "mfrec/dataset.h"
 #include "mfrec/error.h"
@@ -217,6 +218,12 @@ Source detect_source(const ReadOptions& o) {
     else if (usable_file(path / "ratings.csv")) s = known(path / "ratings.csv", movielens_csv(), "movies.csv");
     else throw DataError(where(o.path, 0, "a folder with no known layout: expected ratings.dat (ml-1m), "
                                          "u.data (ml-100k) or ratings.csv (MovieLens CSV)"));
+  } else if (binary::has_magic(path.string())) {
+    // Binary data (`mfrec convert`) by its magic number, whatever its name; text options do not apply.
+    s = binary::detect(path.string());
+  } else if (path.extension() == ".mfd") {
+    throw DataError(where(o.path, 0, "not mfrec binary data (wrong magic number), though named .mfd: a file "
+                                     "`mfrec convert` writes was expected"));
   } else if (path.extension() == ".zip") {
     s = zip_source(path, o);
   } else {
@@ -231,9 +238,10 @@ Source detect_source(const ReadOptions& o) {
       s = Source{path.string(), "", sniff_layout(path.string(), o)};
     }
   }
-  if (s.layout.name != "delimited") check_text(s.ratings_file);
-  if (o.header) s.layout.header = *o.header;
-  if (!o.sep.empty()) s.layout.sep = parse_sep(o.sep);
+  const bool binary = s.layout.name == binary::kLayout;
+  if (s.layout.name != "delimited" && !binary) check_text(s.ratings_file);
+  if (o.header && !binary) s.layout.header = *o.header;
+  if (!o.sep.empty() && !binary) s.layout.sep = parse_sep(o.sep);
   if (o.rating_min) s.layout.rating_min = o.rating_min;
   if (o.rating_max) s.layout.rating_max = o.rating_max;
   if (s.layout.rating_min && s.layout.rating_max && *s.layout.rating_min > *s.layout.rating_max)
