@@ -14,19 +14,6 @@ namespace {
 
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
-// AddressSanitizer cannot run these: its shadow memory alone is terabytes of address space, far over
-// any ulimit -v, and its operator new ends the program instead of throwing std::bad_alloc.
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define MFREC_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__) || defined(MFREC_ASAN)
-#define MFREC_SKIP_UNDER_ASAN() GTEST_SKIP() << "under ulimit -v: not with AddressSanitizer"
-#else
-#define MFREC_SKIP_UNDER_ASAN() (void)0
-#endif
-
 // The mfrec program under `ulimit -v kib`, in a scratch folder.
 test::RunResult run_limited(const std::string& args, size_t kib) {
   const std::string cmd = "cd " + test::scratch_dir("memory") + " && ulimit -v " + std::to_string(kib) + " && " +
@@ -37,14 +24,14 @@ test::RunResult run_limited(const std::string& args, size_t kib) {
 constexpr size_t kLimit = 2 << 20;  // 2 GiB of address space: ample for these runs, far below what the options asked
 
 TEST(MemoryLimits, AdamBatchSizeIsCappedAtTheData) {
-  MFREC_SKIP_UNDER_ASAN();
+  MFREC_SKIP_UNDER_ASAN("under ulimit -v");
   const auto r = run_limited("train --data_path " + test::small_synthetic() + " --epochs 1 --threads 1 --batch_size 100000000 --output out", kLimit);
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_TRUE(contains(r.out, "mfrec: note: --batch_size 100000000 is more than the")) << r.out;
 }
 
 TEST(MemoryLimits, SgdBlocksAreCheckedAgainstTheData) {
-  MFREC_SKIP_UNDER_ASAN();
+  MFREC_SKIP_UNDER_ASAN("under ulimit -v");
   const auto r = run_limited("train --data_path " + test::small_synthetic() + " --optimizer sgd --epochs 1 --blocks 1000000 --output out", kLimit);
   EXPECT_EQ(r.exit_code, 2) << r.out;
   EXPECT_TRUE(contains(r.out, "mfrec: error: sgd: --blocks 1000000 is more than this data allows (at most 200")) << r.out;
@@ -53,7 +40,7 @@ TEST(MemoryLimits, SgdBlocksAreCheckedAgainstTheData) {
 }
 
 TEST(MemoryLimits, RunningOutOfMemoryIsAMessage) {
-  MFREC_SKIP_UNDER_ASAN();
+  MFREC_SKIP_UNDER_ASAN("under ulimit -v");
   // Two billion ratings do not fit in 2 GiB: the allocation fails, and the user is told what to lower.
   const auto r = run_limited("synth --out data --users 100000000 --items 3706 --ratings 2000000000", kLimit);
   EXPECT_EQ(r.exit_code, 1) << r.out;

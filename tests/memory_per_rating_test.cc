@@ -18,12 +18,6 @@
 namespace mfrec {
 namespace {
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define MFREC_ASAN 1
-#endif
-#endif
-
 // The peak resident set of `mfrec args...` in bytes, and its exit status.
 std::pair<size_t, int> peak_of(const std::vector<std::string>& args) {
   std::vector<std::string> argv_s{MFREC_CLI};
@@ -65,11 +59,7 @@ double per_rating(const std::string& engine, const std::vector<std::string>& ext
 
 class MemoryPerRating : public ::testing::Test {
  protected:
-  void SetUp() override {
-#ifdef MFREC_ASAN
-    GTEST_SKIP() << "peak memory is not measured under AddressSanitizer (its shadow memory)";
-#endif
-  }
+  void SetUp() override { MFREC_SKIP_UNDER_ASAN("peak memory per rating"); }
 };
 
 TEST_F(MemoryPerRating, Sgd) { EXPECT_LT(per_rating("sgd"), 34.0); }

@@ -4,6 +4,20 @@
 
 #include "mfrec/mfrec.h"
 
+// Skips a test that measures memory: AddressSanitizer's shadow memory is terabytes of address space
+// (far over any ulimit -v) and inflates every peak, and its operator new ends the program instead
+// of throwing std::bad_alloc.
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MFREC_UNDER_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(MFREC_UNDER_ASAN)
+#define MFREC_SKIP_UNDER_ASAN(why) GTEST_SKIP() << why << ": not with AddressSanitizer"
+#else
+#define MFREC_SKIP_UNDER_ASAN(why) (void)0
+#endif
+
 namespace mfrec::test {
 
 // A fresh empty folder under the system's temporary directory, removed at exit.
