@@ -44,19 +44,24 @@ TEST(FuzzRegressions, DatasetEdgeCases) {
     }
 }
 
+// Calls fn on the bytes of each file of fuzz/corpus/<name>/; returns how many there were.
+template <typename Fn>
+size_t for_each_input(const std::string& name, Fn fn) {
+  size_t n = 0;
+  for (const auto& f : std::filesystem::directory_iterator(std::string(MFREC_SOURCE_DIR) + "/fuzz/corpus/" + name)) {
+    std::ifstream in(f.path(), std::ios::binary);
+    fn(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()));
+    ++n;
+  }
+  return n;
+}
+
 // Every seed and finding kept in fuzz/corpus/<name>/: for the dataset harness a zip whose member's
 // name libarchive cannot decode (a null name once became an uncaught std::logic_error), for the
 // checkpoint harness a model with an empty table (a copy from a null pointer, undefined behaviour
 // that UndefinedBehaviorSanitizer reports when scripts/sanitize.sh runs this test).
 size_t replay_corpus(const std::string& name, Entry entry) {
-  size_t n = 0;
-  for (const auto& f : std::filesystem::directory_iterator(std::string(MFREC_SOURCE_DIR) + "/fuzz/corpus/" + name)) {
-    std::ifstream in(f.path(), std::ios::binary);
-    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    run(entry, bytes);
-    ++n;
-  }
-  return n;
+  return for_each_input(name, [&](const std::string& bytes) { run(entry, bytes); });
 }
 
 TEST(FuzzRegressions, DatasetCorpus) { EXPECT_GE(replay_corpus("dataset", mfrec::fuzz::dataset_one), 6u); }
@@ -66,15 +71,11 @@ TEST(FuzzRegressions, ConfigCorpus) { EXPECT_GE(replay_corpus("config", mfrec::f
 
 // Every seed and finding kept in fuzz/corpus/binary_data/ (the seeds load), and cuts of them.
 TEST(FuzzRegressions, BinaryDataCorpus) {
-  size_t n = 0;
-  for (const auto& f : std::filesystem::directory_iterator(std::string(MFREC_SOURCE_DIR) + "/fuzz/corpus/binary_data")) {
-    std::ifstream in(f.path(), std::ios::binary);
-    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t n = for_each_input("binary_data", [](const std::string& bytes) {
     run(mfrec::fuzz::binary_data_one, bytes);
     for (size_t cut : {size_t(0), size_t(8), size_t(319), size_t(320), bytes.size() / 2, bytes.size() - 1})
       if (cut < bytes.size()) run(mfrec::fuzz::binary_data_one, bytes.substr(0, cut));
-    ++n;
-  }
+  });
   EXPECT_GE(n, 3u);
 }
 
