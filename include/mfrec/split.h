@@ -29,10 +29,9 @@ struct Split {
 };
 
 // Splits `all` (any kind but `files`). The rvalue form frees `all` column by column as it copies,
-// halving the peak memory of a split.
+// halving the peak memory of a split; without `keep_time` the parts get no timestamps (dropped
+// before the copy, not after it).
 Split make_split(const Ratings& all, const SplitOptions& options);
-// Moving the ratings in frees each column once it is split; without `keep_time` the parts get no
-// timestamps (they are dropped before the copy, not after it).
 Split make_split(Ratings&& all, const SplitOptions& options, bool keep_time = true);
 // Keeps the given test part and holds validation out of `train` (the `files` split).
 Split split_given(const Ratings& train, const Ratings& test, const SplitOptions& options);

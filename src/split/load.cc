@@ -30,7 +30,6 @@ SplitData split_dataset(Dataset data, const SplitOptions& options, bool keep_tim
   SplitData out;
   out.split = make_split(std::move(data.ratings), options, keep_time);  // data.ratings is left empty
   out.data = std::move(data);
-  if (!keep_time) drop_timestamps(out.split);
   return out;
 }
 

@@ -91,9 +91,7 @@ RatingGrid make_grid(const std::vector<Sample>& samples, size_t n_users, size_t 
 }
 
 RatingGrid make_grid(const Ratings& r, const Model& m, uint32_t side, uint64_t seed) {
-  return grid_of(
-      r.size(), [&](size_t k) { return Sample{r.user[k], r.item[k], r.value[k], m.user_mean[r.user[k]]}; },
-      m.n_users(), m.n_items(), side, seed);
+  return grid_of(r.size(), [&](size_t k) { return sample_of(r, m, k); }, m.n_users(), m.n_items(), side, seed);
 }
 
 BlockScheduler::BlockScheduler(uint32_t side)

@@ -16,8 +16,13 @@ struct Sample {
   float base;  // mu_u: the target the biases and factors explain the rest of
 };
 
+// Rating k of `r` as a Sample of model `m`.
+inline Sample sample_of(const Ratings& r, const Model& m, size_t k) {
+  return {r.user[k], r.item[k], r.value[k], m.user_mean[r.user[k]]};
+}
+
 inline void pack_samples(const Ratings& r, const Model& m, Sample* out) {
-  for (size_t k = 0; k < r.size(); ++k) out[k] = {r.user[k], r.item[k], r.value[k], m.user_mean[r.user[k]]};
+  for (size_t k = 0; k < r.size(); ++k) out[k] = sample_of(r, m, k);
 }
 
 inline std::vector<Sample> pack_samples(const Ratings& r, const Model& m) {
