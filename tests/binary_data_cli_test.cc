@@ -68,7 +68,8 @@ TEST(CliBinary, TrainsFromTheBinaryAndEvaluatesOnEither) {
   const Dataset d = load_dataset({.path = text});
   r = test::run_cli("recommend --model " + out + "/bin/model.mfrec --user " + d.users.external(3) + " -k 3 --json");
   ASSERT_EQ(r.exit_code, 0) << r.out;
-  for (const auto& rec : json::parse(r.out)["items"]) {
+  const json recs = json::parse(r.out);  // kept alive: a range-for over parse(...)["items"] reads freed memory
+  for (const auto& rec : recs["items"]) {
     const auto i = d.items.find(rec["item"].get<std::string>());
     ASSERT_TRUE(i.has_value()) << rec;
     EXPECT_EQ(rec["title"], d.catalog.titles[*i]);
