@@ -10,6 +10,7 @@
 
 #include "cli/config.h"
 #include "cli/suggest.h"
+#include "common/isa.h"
 #include "mfrec/error.h"
 
 namespace mfrec::cli {
@@ -118,7 +119,7 @@ std::string parse_message(CLI::App& app, const CLI::ParseError& e, const Expande
 void configure(CLI::App& app) {
   app.require_subcommand(1);
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  app.set_version_flag("--version", "mfrec 0.1.0");
+  app.set_version_flag("--version", "mfrec 0.1.0, " + isa_summary());
 }
 
 int run_app(CLI::App& app, int argc, char** argv) {

@@ -1,5 +1,7 @@
 #include "mfrec/factors.h"
 
+#include "model/kernels.h"
+
 namespace mfrec {
 
 FactorMatrix::FactorMatrix(size_t rows, size_t cols, Precision precision)
@@ -20,16 +22,11 @@ void FactorMatrix::set(size_t r, size_t c, float v) {
 }
 
 void FactorMatrix::read_row(size_t r, float* out) const {
-  visit([&](const auto* d) {
-    for (size_t c = 0; c < cols_; ++c) out[c] = to_float(d[r * cols_ + c]);
-  });
+  visit([&](const auto* d) { kernels::load(d + r * cols_, out, uint32_t(cols_)); });
 }
 
 void FactorMatrix::write_row(size_t r, const float* in) {
-  visit([&](auto* d) {
-    using T = std::remove_cvref_t<decltype(*d)>;
-    for (size_t c = 0; c < cols_; ++c) d[r * cols_ + c] = to_storage<T>(in[c]);
-  });
+  visit([&](auto* d) { kernels::store(in, d + r * cols_, uint32_t(cols_)); });
 }
 
 void FactorMatrix::zero_row(size_t r) {

@@ -3,10 +3,12 @@
 // written as plain loops that g++ -O3 vectorises; arithmetic is fp32 whatever the storage.
 #include <immintrin.h>
 
+#include <algorithm>
 #include <bit>
 #include <cstdint>
 #include <cstring>
 
+#include "common/isa.h"
 #include "mfrec/precision.h"
 
 namespace mfrec::kernels {
@@ -31,21 +33,53 @@ inline void store(const float* src, T* dst, uint32_t k) {
   for (uint32_t c = 0; c < k; ++c) dst[c] = to_storage<T>(src[c]);
 }
 
-#ifdef __F16C__
+#if defined(MFREC_HAS_AVX2_KERNELS)
 // fp16 <-> fp32 eight at a time with the F16C instructions (g++ does not vectorise _Float16 casts).
-template <>
-inline void load<fp16>(const fp16* src, float* dst, uint32_t k) {
+// Every x86-64 build has them; a build not compiled for F16C asks the CPU first.
+MFREC_TARGET_AVX2 inline void load_f16c(const fp16* src, float* dst, uint32_t k) {
   uint32_t c = 0;
   for (; c + 8 <= k; c += 8)
     _mm256_storeu_ps(dst + c, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + c))));
   for (; c < k; ++c) dst[c] = to_float(src[c]);
 }
-template <>
-inline void store<fp16>(const float* src, fp16* dst, uint32_t k) {
+MFREC_TARGET_AVX2 inline void store_f16c(const float* src, fp16* dst, uint32_t k) {
   uint32_t c = 0;
   for (; c + 8 <= k; c += 8)
     _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + c), _mm256_cvtps_ph(_mm256_loadu_ps(src + c), _MM_FROUND_TO_NEAREST_INT));
   for (; c < k; ++c) dst[c] = to_storage<fp16>(src[c]);
+}
+template <>
+inline void load<fp16>(const fp16* src, float* dst, uint32_t k) {
+#if !(defined(__AVX2__) && defined(__FMA__) && defined(__F16C__))
+  if (!cpu_has_avx2()) {
+    for (uint32_t c = 0; c < k; ++c) dst[c] = to_float(src[c]);
+    return;
+  }
+#endif
+  load_f16c(src, dst, k);
+}
+template <>
+inline void store<fp16>(const float* src, fp16* dst, uint32_t k) {
+#if !(defined(__AVX2__) && defined(__FMA__) && defined(__F16C__))
+  if (!cpu_has_avx2()) {
+    for (uint32_t c = 0; c < k; ++c) dst[c] = to_storage<fp16>(src[c]);
+    return;
+  }
+#endif
+  store_f16c(src, dst, k);
+}
+// fp16 rows are converted a piece at a time with the loads above, then multiplied in fp32.
+template <>
+inline float dot<fp16>(const fp16* a, const fp16* b, uint32_t k) {
+  constexpr uint32_t kPiece = 64;
+  alignas(32) float x[kPiece], y[kPiece];
+  float s = 0;
+  for (uint32_t c = 0; c < k; c += kPiece) {
+    const uint32_t n = std::min(kPiece, k - c);
+    load(a + c, x, n), load(b + c, y, n);
+    s += dot(x, y, n);
+  }
+  return s;
 }
 #endif
 

@@ -32,6 +32,7 @@
 #include <fmt/format.h>
 
 #include "common/huge_pages.h"
+#include "common/isa.h"
 #include "mfrec/error.h"
 #include "train/parts/adam_rows.h"
 #include "train/parts/batch_slots.h"
@@ -337,7 +338,7 @@ class AdamEngine final : public Engine {
   // This thread's part of each rating's error, into `out`: its slice of the dot product, plus on the
   // first slice the user's mean and bias minus the rating, on the last the item's bias.
   template <typename T, uint32_t K, typename S>
-  void slice_dots(const RowBlocks<T>& P, const RowBlocks<T>& Q, const S* batch, size_t count, uint32_t t,
+  MFREC_MULTIVERSION void slice_dots(const RowBlocks<T>& P, const RowBlocks<T>& Q, const S* batch, size_t count, uint32_t t,
                   float* out) {
     const uint32_t k = K ? K : kp_;
     const bool biased = model_.kind == ModelKind::biased;
@@ -360,7 +361,7 @@ class AdamEngine final : public Engine {
   // Errors from every slice's parts (`dots`, slice after slice; added in slice order on every thread,
   // so that all threads see the same errors) and this slice's gradients.
   template <typename T, uint32_t K, typename S>
-  double slice_gradients(const RowBlocks<T>& P, const RowBlocks<T>& Q, const S* batch, const uint32_t* slots,
+  MFREC_MULTIVERSION double slice_gradients(const RowBlocks<T>& P, const RowBlocks<T>& Q, const S* batch, const uint32_t* slots,
                          size_t count, const float* dots, uint32_t t, BatchGrad& gu, BatchGrad& gi) {
     const uint32_t k = K ? K : kp_;
     const float scale = 2.0f / float(count);
@@ -381,7 +382,7 @@ class AdamEngine final : public Engine {
   }
 
   template <typename T, uint32_t K>
-  void apply(const RowBlocks<T>& W, BatchGrad& grad, BiasState* bias, float lr_t, uint64_t noise) {
+  MFREC_MULTIVERSION void apply(const RowBlocks<T>& W, BatchGrad& grad, BiasState* bias, float lr_t, uint64_t noise) {
     const uint32_t k = K ? K : kp_;
     for (size_t s = 0; s < grad.touched; ++s)
       update_row<T, K>(W, grad.rows[s], grad.g.data() + s * k, lr_t, noise);

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "common/isa.h"
 #include "common/random.h"
 #include "mfrec/error.h"
 #include "model/kernels.h"
@@ -42,6 +43,28 @@ class BprEngine final : public Engine {
     }
   }
 
+  // One user's steps, each on a positive and a negative drawn for it; a function of its own so that
+  // a portable build runs it with the CPU's vector instructions (common/isa.h).
+  MFREC_MULTIVERSION void user_steps(uint32_t u, Random& rng, float* pu, float lr, float reg, bool by_popularity,
+                                     double& loss, size_t& measured) {
+    const size_t n = by_user_.other.size(), n_items = model_.n_items();
+    const uint32_t* seen = by_user_.other.data() + by_user_.offsets[u];
+    const size_t n_seen = by_user_.count(u);
+    if (n_seen == 0 || n_seen >= n_items) return;  // no positive, or no negative exists
+    float* p = &X_[size_t(u) * k_];
+    for (size_t a = 0; a < n_seen; ++a) {
+      const uint32_t i = seen[rng.below(n_seen)];
+      uint32_t j;
+      do {
+        j = by_popularity ? by_user_.other[rng.below(n)] : uint32_t(rng.below(n_items));
+      } while (std::binary_search(seen, seen + n_seen, j));
+      const double v = bpr_step(p, &Y_[size_t(i) * k_], &Y_[size_t(j) * k_], k_, lr, reg, pu);
+      p[k_ - 1] = 1.0f;  // the bias column's user side stays 1
+      // The loss, -log sigmoid(v), on one step in eight: a report, not worth two calls a step.
+      if ((a & 7) == 0) loss += v > 0 ? std::log1p(std::exp(-v)) : -v + std::log1p(std::exp(v)), ++measured;
+    }
+  }
+
   double run_epoch(uint32_t epoch) override {
     const size_t n = by_user_.other.size(), n_items = model_.n_items();
     if (n == 0 || n_items < 2) return 0;
@@ -59,24 +82,7 @@ class BprEngine final : public Engine {
       Random rng((o_.seed * 0x9e3779b97f4a7c15ull) ^ (uint64_t(epoch) << 20) ^ uint64_t(omp_get_thread_num()));
       std::vector<float> pu(k_);
 #pragma omp for schedule(dynamic, 16)
-      for (size_t x = 0; x < order.size(); ++x) {
-        const uint32_t u = order[x];
-        const uint32_t* seen = by_user_.other.data() + by_user_.offsets[u];
-        const size_t n_seen = by_user_.count(u);
-        if (n_seen == 0 || n_seen >= n_items) continue;  // no positive, or no negative exists
-        float* p = &X_[size_t(u) * k_];
-        for (size_t a = 0; a < n_seen; ++a) {
-          const uint32_t i = seen[rng.below(n_seen)];
-          uint32_t j;
-          do {
-            j = by_popularity ? by_user_.other[rng.below(n)] : uint32_t(rng.below(n_items));
-          } while (std::binary_search(seen, seen + n_seen, j));
-          const double v = bpr_step(p, &Y_[size_t(i) * k_], &Y_[size_t(j) * k_], k_, lr, reg, pu.data());
-          p[k_ - 1] = 1.0f;  // the bias column's user side stays 1
-          // The loss, -log sigmoid(v), on one step in eight: a report, not worth two calls a step.
-          if ((a & 7) == 0) loss += v > 0 ? std::log1p(std::exp(-v)) : -v + std::log1p(std::exp(v)), ++measured;
-        }
-      }
+      for (size_t x = 0; x < order.size(); ++x) user_steps(order[x], rng, pu.data(), lr, reg, by_popularity, loss, measured);
     }
     return measured ? loss / double(measured) : 0.0;
   }

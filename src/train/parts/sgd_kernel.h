@@ -10,6 +10,7 @@
 #include <memory>
 #include <type_traits>
 
+#include "common/isa.h"
 #include "model/kernels.h"
 #include "mfrec/precision.h"
 #include "train/parts/samples.h"
@@ -86,7 +87,7 @@ inline Step scalar_step(const Sample& s, float dot, float pp, float qq, const Ct
 // K > 0: the dimension is K (the loops are unrolled); K == 0: the dimension is ctx.k.
 // The portable version: plain loops that the compiler vectorises.
 template <typename T, uint32_t K, bool Biased>
-double sgd_run(const Sample* s, const Sample* end, T* __restrict P, T* __restrict Q, const Ctx& ctx,
+MFREC_MULTIVERSION double sgd_run(const Sample* s, const Sample* end, T* __restrict P, T* __restrict Q, const Ctx& ctx,
                uint64_t noise) {
   const Ctx c = ctx;
   constexpr bool kF32 = std::is_same_v<T, float>;
@@ -129,15 +130,14 @@ double sgd_run(const Sample* s, const Sample* end, T* __restrict P, T* __restric
   return total + sse;
 }
 
-#if defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
-#define MFREC_SGD_AVX2 1
+#if defined(MFREC_HAS_AVX2_KERNELS)
 // The x86 version, for K = 8 V: each row lives in V 256-bit registers. 256 rather than 512 bits:
 // the loop is bound by the vector ports, and while 512-bit instructions are in flight Intel cores
 // issue vector work to two ports instead of three (the scalar part of an update counts there too),
-// so it beats the 512-bit version, rows in L1 or not. Any x86-64 build with AVX2, FMA and F16C takes
-// this path.
+// so it beats the 512-bit version, rows in L1 or not. Every x86-64 build has it; pick_kernel takes it
+// where the CPU has AVX2, FMA and F16C.
 template <typename T>
-inline __m256 load8(const T* p) {
+MFREC_TARGET_AVX2 inline __m256 load8(const T* p) {
   if constexpr (std::is_same_v<T, float>) {
     return _mm256_loadu_ps(p);
   } else if constexpr (std::is_same_v<T, bf16>) {
@@ -149,14 +149,14 @@ inline __m256 load8(const T* p) {
 }
 
 // {sum of a, sum of b, sum of c, sum of d}
-inline __m128 reduce4(__m256 a, __m256 b, __m256 c, __m256 d) {
+MFREC_TARGET_AVX2 inline __m128 reduce4(__m256 a, __m256 b, __m256 c, __m256 d) {
   const __m256 t = _mm256_hadd_ps(_mm256_hadd_ps(a, b), _mm256_hadd_ps(c, d));
   return _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1));
 }
 
 // Sum of x[v] * y[v] over v, with up to 4 independent chains (a shorter critical path than one).
 template <uint32_t V>
-inline __m256 dot_rows(const __m256* x, const __m256* y) {
+MFREC_TARGET_AVX2 inline __m256 dot_rows(const __m256* x, const __m256* y) {
   constexpr uint32_t A = V >= 8 ? 4 : V >= 2 ? 2 : 1;
   __m256 acc[A];
   for (uint32_t a = 0; a < A; ++a) acc[a] = _mm256_mul_ps(x[a], y[a]);
@@ -167,7 +167,7 @@ inline __m256 dot_rows(const __m256* x, const __m256* y) {
 }
 
 template <typename T, uint32_t V, bool Biased>
-double sgd_run_x86(const Sample* s, const Sample* end, T* __restrict P, T* __restrict Q, const Ctx& ctx,
+MFREC_TARGET_AVX2 double sgd_run_x86(const Sample* s, const Sample* end, T* __restrict P, T* __restrict Q, const Ctx& ctx,
                    uint64_t noise) {
   constexpr uint32_t K = 8 * V;
   const Ctx c = ctx;
@@ -220,15 +220,14 @@ using Kernel = double (*)(const Sample*, const Sample*, T*, T*, const Ctx&, uint
 
 template <typename T, bool Biased>
 Kernel<T> pick_kernel(uint32_t k) {
-#if defined(MFREC_SGD_AVX2)
-  switch (k) {
-    case 16: return &sgd_run_x86<T, 2, Biased>;
-    case 32: return &sgd_run_x86<T, 4, Biased>;
-    case 64: return &sgd_run_x86<T, 8, Biased>;
-    case 128: return &sgd_run_x86<T, 16, Biased>;
-    default: return &sgd_run<T, 0, Biased>;
-  }
-#else
+#if defined(MFREC_HAS_AVX2_KERNELS)
+  if (cpu_has_avx2()) switch (k) {
+      case 16: return &sgd_run_x86<T, 2, Biased>;
+      case 32: return &sgd_run_x86<T, 4, Biased>;
+      case 64: return &sgd_run_x86<T, 8, Biased>;
+      case 128: return &sgd_run_x86<T, 16, Biased>;
+    }
+#endif
   switch (k) {
     case 16: return &sgd_run<T, 16, Biased>;
     case 32: return &sgd_run<T, 32, Biased>;
@@ -236,7 +235,6 @@ Kernel<T> pick_kernel(uint32_t k) {
     case 128: return &sgd_run<T, 128, Biased>;
     default: return &sgd_run<T, 0, Biased>;
   }
-#endif
 }
 
 template <typename T>
