@@ -23,9 +23,12 @@
 
 namespace mfrec {
 
-// AVX2, FMA and F16C are there (checked once; inline, since the fp16 loads ask for every row).
+// AVX2, FMA and F16C are there: known when compiled for them, else asked once (inline, since the
+// fp16 loads ask for every row).
 inline bool cpu_has_avx2() {
-#if defined(MFREC_HAS_AVX2_KERNELS)
+#if defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
+  return true;
+#elif defined(MFREC_HAS_AVX2_KERNELS)
   static const bool has = [] {
     __builtin_cpu_init();  // may run before the library's constructor that sets up the answers
     // F16C came before AVX2 on Intel and AMD alike (and clang 14 cannot ask for it here).
@@ -37,7 +40,7 @@ inline bool cpu_has_avx2() {
 #endif
 }
 
-// A line for logs and `mfrec info`: how this build was compiled and what it uses on this CPU.
+// For `mfrec --version`: how this build was compiled and what it uses on this CPU.
 std::string isa_summary();
 
 }  // namespace mfrec

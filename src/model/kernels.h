@@ -35,7 +35,7 @@ inline void store(const float* src, T* dst, uint32_t k) {
 
 #if defined(MFREC_HAS_AVX2_KERNELS)
 // fp16 <-> fp32 eight at a time with the F16C instructions (g++ does not vectorise _Float16 casts).
-// Every x86-64 build has them; a build not compiled for F16C asks the CPU first.
+// Every x86-64 build has them; a build not compiled for them asks the CPU first (cpu_has_avx2).
 MFREC_TARGET_AVX2 inline void load_f16c(const fp16* src, float* dst, uint32_t k) {
   uint32_t c = 0;
   for (; c + 8 <= k; c += 8)
@@ -50,22 +50,18 @@ MFREC_TARGET_AVX2 inline void store_f16c(const float* src, fp16* dst, uint32_t k
 }
 template <>
 inline void load<fp16>(const fp16* src, float* dst, uint32_t k) {
-#if !(defined(__AVX2__) && defined(__FMA__) && defined(__F16C__))
   if (!cpu_has_avx2()) {
     for (uint32_t c = 0; c < k; ++c) dst[c] = to_float(src[c]);
     return;
   }
-#endif
   load_f16c(src, dst, k);
 }
 template <>
 inline void store<fp16>(const float* src, fp16* dst, uint32_t k) {
-#if !(defined(__AVX2__) && defined(__FMA__) && defined(__F16C__))
   if (!cpu_has_avx2()) {
     for (uint32_t c = 0; c < k; ++c) dst[c] = to_storage<fp16>(src[c]);
     return;
   }
-#endif
   store_f16c(src, dst, k);
 }
 // fp16 rows are converted a piece at a time with the loads above, then multiplied in fp32.
