@@ -120,15 +120,26 @@ bool SeenItems::contains(uint32_t u, uint32_t i) const {
 SeenItems SeenItems::from(const Ratings& train, const Ratings& more, size_t n_users) {
   SeenItems s;
   s.offsets.assign(n_users + 1, 0);
-  for (const Ratings* r : {&train, &more})
+  uint32_t n_items = 0;
+  for (const Ratings* r : {&train, &more}) {
     for (uint32_t u : r->user) ++s.offsets[u + 1];
+    for (uint32_t i : r->item) n_items = std::max(n_items, i + 1);
+  }
   for (size_t u = 0; u < n_users; ++u) s.offsets[u + 1] += s.offsets[u];
-  s.items.resize(s.offsets.back());
-  std::vector<uint64_t> fill(s.offsets.begin(), s.offsets.end() - 1);
+  // Bucketed by item first, then handed out to the users in item order: every user's list comes out
+  // sorted in two linear passes, with no sort per user.
+  const size_t n = s.offsets.back();
+  std::vector<uint32_t> item_start(size_t(n_items) + 1, 0);
   for (const Ratings* r : {&train, &more})
-    for (size_t k = 0; k < r->size(); ++k) s.items[fill[r->user[k]]++] = r->item[k];
-  for (size_t u = 0; u < n_users; ++u)
-    std::sort(s.items.begin() + ptrdiff_t(s.offsets[u]), s.items.begin() + ptrdiff_t(s.offsets[u + 1]));
+    for (uint32_t i : r->item) ++item_start[i + 1];
+  for (size_t i = 0; i < n_items; ++i) item_start[i + 1] += item_start[i];
+  std::vector<uint32_t> user_of(n);  // the users of item 0, then of item 1, ...
+  for (const Ratings* r : {&train, &more})
+    for (size_t k = 0; k < r->size(); ++k) user_of[item_start[r->item[k]]++] = r->user[k];
+  s.items.resize(n);
+  std::vector<uint64_t> fill(s.offsets.begin(), s.offsets.end() - 1);
+  for (uint32_t i = 0, k = 0; i < n_items; ++i)
+    for (const uint32_t end = item_start[i]; k < end; ++k) s.items[fill[user_of[k]]++] = i;
   return s;
 }
 
