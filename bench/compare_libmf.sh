@@ -58,10 +58,11 @@ mmb=$(awk -v a="$mkb" 'BEGIN{printf "%.0f", a / 1024}')
 echo "| $n_train training ratings, k=$dim, $epochs epochs, $threads threads | wall s | peak MB | bytes/training rating | test RMSE |"
 echo "|---|---|---|---|---|"
 echo "| LIBMF (mf-train + mf-predict) | $libmf_s | $libmf_mb | $(awk -v m="$libmf_mb" -v n="$n_train" 'BEGIN{printf "%.1f", m*1048576/n}') | $libmf_rmse |"
+echo "| LIBMF mf-train alone | $lt | $(awk -v a="$lm" 'BEGIN{printf "%.0f", a / 1024}') | | |"
 echo "| mfrec sgd | $ms | $mmb | $(awk -v m="$mkb" -v n="$n_train" 'BEGIN{printf "%.1f", m*1024/n}') | $mrmse |"
 for engine in ${ENGINES:-}; do
   read -r s kb rmse < <(run_mfrec "$engine")
   echo "| mfrec $engine | $s | $(awk -v a="$kb" 'BEGIN{printf "%.0f", a / 1024}') | $(awk -v m="$kb" -v n="$n_train" 'BEGIN{printf "%.1f", m*1024/n}') | ${rmse:-n/a} |"
 done
 echo
-echo "sgd: LIBMF / mfrec wall $(awk -v a="$libmf_s" -v b="$ms" 'BEGIN{printf "%.2fx", a/b}'), peak mfrec / LIBMF $(awk -v a="$mmb" -v b="$libmf_mb" 'BEGIN{printf "%.2fx", a/b}')"
+echo "sgd: LIBMF / mfrec wall $(awk -v a="$libmf_s" -v b="$ms" 'BEGIN{printf "%.2fx", a/b}') (mf-train alone $(awk -v a="$lt" -v b="$ms" 'BEGIN{printf "%.2fx", a/b}')), peak mfrec / LIBMF $(awk -v a="$mmb" -v b="$libmf_mb" 'BEGIN{printf "%.2fx", a/b}')"

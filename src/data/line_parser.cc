@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "common/huge_pages.h"
 #include "common/where.h"
 #include "data/timestamp.h"
 #include "mfrec/error.h"
@@ -103,6 +104,9 @@ LineParser::LineParser(const std::string& name, const Layout& layout, IdMap& use
 void LineParser::reserve(size_t n) {
   out_.reserve(n);
   if (ct_ >= 0) out_.time.reserve(n);
+  // The columns are written once, front to back: a page fault per 2 MiB instead of per 4 KiB.
+  advise_huge_pages(out_.user.data(), n * 4), advise_huge_pages(out_.item.data(), n * 4);
+  advise_huge_pages(out_.value.data(), n * 4), advise_huge_pages(out_.time.data(), out_.time.capacity() * 8);
 }
 
 void LineParser::start_after(size_t lines_before) {
