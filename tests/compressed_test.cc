@@ -51,11 +51,7 @@ const Plain& plain() {
 }
 
 void expect_same(const Dataset& a, const Dataset& b) {
-  EXPECT_EQ(a.ratings.user, b.ratings.user);
-  EXPECT_EQ(a.ratings.item, b.ratings.item);
-  EXPECT_EQ(a.ratings.value, b.ratings.value);
-  EXPECT_EQ(a.ratings.time, b.ratings.time);
-  EXPECT_EQ(a.users.names(), b.users.names());
+  test::expect_same_data(a, b);
   EXPECT_EQ(a.catalog.titles, b.catalog.titles);
   EXPECT_EQ(a.catalog.genres, b.catalog.genres);
 }

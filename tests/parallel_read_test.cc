@@ -34,27 +34,10 @@ std::string text_of(const std::string& sep, size_t lines, bool string_ids, uint6
   return s;
 }
 
-struct Read {
-  Ratings r;
-  IdMap users, items;
-  ReadReport report;
-};
-
-Read parse_on(int threads, const std::string& text, const Layout& layout) {
-  Read out;
-  out.r = parse_ratings_on(threads, text, "t.dat", layout, out.users, out.items, &out.report);
-  return out;
-}
-
-void expect_same(const Read& a, const Read& b) {
-  EXPECT_EQ(a.r.user, b.r.user);
-  EXPECT_EQ(a.r.item, b.r.item);
-  EXPECT_EQ(a.r.value, b.r.value);
-  EXPECT_EQ(a.r.time, b.r.time);
-  EXPECT_EQ(a.users.names(), b.users.names());
-  EXPECT_EQ(a.items.names(), b.items.names());
-  EXPECT_EQ(a.report.lines, b.report.lines);
-  EXPECT_EQ(a.report.duplicates, b.report.duplicates);
+Dataset parse_on(int threads, const std::string& text, const Layout& layout) {
+  Dataset d;
+  d.ratings = parse_ratings_on(threads, text, "t.dat", layout, d.users, d.items, &d.report);
+  return d;
 }
 
 Layout layout(const std::string& sep, bool header = false) {
@@ -69,20 +52,20 @@ TEST(ParallelRead, EveryThreadCountGivesTheOneThreadResult) {
   for (const auto& [sep, string_ids] : std::vector<std::pair<std::string, bool>>{{"::", false}, {"\t", false}, {",", true}, {" ", false}}) {
     const std::string text = text_of(sep, 150000, string_ids && sep == ",");
     ASSERT_GT(text.size(), size_t(2) << 20);  // several pieces for every thread count below
-    const Read one = parse_on(1, text, layout(sep));
+    const Dataset one = parse_on(1, text, layout(sep));
     EXPECT_GT(one.report.duplicates, 0u);
     EXPECT_GT(one.users.size(), 500u);  // some users first appear in the second half
     for (int threads : {2, 3}) {
       SCOPED_TRACE(fmt::format("sep '{}', {} threads", sep, threads));
-      expect_same(one, parse_on(threads, text, layout(sep)));
+      test::expect_same_data(one, parse_on(threads, text, layout(sep)));
     }
   }
 }
 
 TEST(ParallelRead, HeaderAndByteOrderMarkStayWithTheFileStart) {
   const std::string text = "\xEF\xBB\xBF\n\nuser,item,rating,timestamp\r\n" + text_of(",", 100000, true);
-  const Read one = parse_on(1, text, layout(",", true));
-  expect_same(one, parse_on(2, text, layout(",", true)));
+  const Dataset one = parse_on(1, text, layout(",", true));
+  test::expect_same_data(one, parse_on(2, text, layout(",", true)));
   EXPECT_EQ(one.users.external(0).rfind("user-", 0), 0u);
 }
 
@@ -109,10 +92,10 @@ TEST(ParallelRead, FilesOfManyBlocksReadTheSameOnAnyThreads) {
   const std::string text = text_of("\t", 500000, false, 11);
   ASSERT_GT(text.size(), size_t(9) << 20);  // three read blocks
   const std::string path = test::write_file(test::scratch_dir("parallel_read"), "u.data", text);
-  Read one, two;
-  one.r = read_ratings_on(1, path, layout("\t"), one.users, one.items, &one.report);
-  two.r = read_ratings_on(2, path, layout("\t"), two.users, two.items, &two.report);
-  expect_same(one, two);
+  Dataset one, two;
+  one.ratings = read_ratings_on(1, path, layout("\t"), one.users, one.items, &one.report);
+  two.ratings = read_ratings_on(2, path, layout("\t"), two.users, two.items, &two.report);
+  test::expect_same_data(one, two);
   EXPECT_EQ(one.report.bytes, text.size());
 }
 

@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+
+#include <gtest/gtest.h>
 #include <sstream>
 
 namespace fs = std::filesystem;
@@ -149,6 +151,17 @@ RunResult run_shell(const std::string& cmd) {
   const int status = ::pclose(pipe);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return r;
+}
+
+void expect_same_data(const Dataset& a, const Dataset& b) {
+  EXPECT_EQ(a.ratings.user, b.ratings.user);
+  EXPECT_EQ(a.ratings.item, b.ratings.item);
+  EXPECT_EQ(a.ratings.value, b.ratings.value);
+  EXPECT_EQ(a.ratings.time, b.ratings.time);
+  EXPECT_EQ(a.users.names(), b.users.names());
+  EXPECT_EQ(a.items.names(), b.items.names());
+  EXPECT_EQ(a.report.lines, b.report.lines);
+  EXPECT_EQ(a.report.duplicates, b.report.duplicates);
 }
 
 }  // namespace mfrec::test

@@ -20,6 +20,10 @@
 
 namespace mfrec::test {
 
+// Expects two readings of the same data to agree: the rating columns in order, the ids in order and
+// the read report's line and duplicate counts (gtest EXPECTs, so every difference is listed).
+void expect_same_data(const Dataset& a, const Dataset& b);
+
 // A fresh empty folder under the system's temporary directory, removed at exit.
 std::string scratch_dir(const std::string& name);
 std::string write_file(const std::string& dir, const std::string& name, const std::string& text);
