@@ -25,7 +25,7 @@ class IdMap {
   void reserve(size_t n) { names_.reserve(n); }
 
  private:
-  static constexpr uint64_t kDenseLimit = 1u << 20;
+  static constexpr uint64_t kDenseLimit = 1u << 20;  // integer ids below this use a flat table (<= 4 MB)
   // The value of a canonical decimal integer (no sign, no leading zero) below kDenseLimit, else -1.
   static int64_t small_integer(std::string_view s) {
     if (s.empty() || s.size() > 7 || (s.size() > 1 && s[0] == '0')) return -1;
@@ -36,7 +36,7 @@ class IdMap {
     }
     return v < kDenseLimit ? int64_t(v) : -1;
   }
-  uint32_t intern_slow(std::string_view id);  // integer ids below this use a flat table (<= 4 MB)
+  uint32_t intern_slow(std::string_view id);
   std::vector<std::string> names_;
   std::vector<int32_t> dense_;  // integer id -> index + 1 (0: absent)
   struct Hash {  // looks up a string_view without making a string of it

@@ -184,12 +184,8 @@ bool LineParser::quick(const char* b, const char* e, const char* text_end) {
       (layout_.rating_max && r > *layout_.rating_max) || user.empty() || item.empty())
     return false;
   if (ct_ >= 0) {
-    const std::string_view ts = field(ct_);
-    int64_t t = 0;
-    size_t k = 0;
-    if (ts.size() <= 18)  // Unix seconds, the usual case, here; the rest as parse_timestamp says
-      while (k < ts.size() && ts[k] >= '0' && ts[k] <= '9') t = t * 10 + (ts[k++] - '0');
-    if ((k == 0 || k != ts.size()) && !parse_timestamp(ts, t, why_)) return false;
+    int64_t t;
+    if (!parse_timestamp(field(ct_), t, why_)) return false;
     out_.time.push_back(t);
   }
   out_.user.push_back(users_.intern(user));

@@ -38,13 +38,7 @@ bool digits(std::string_view s, size_t& at, size_t n, unsigned& out) {
 
 }  // namespace
 
-bool parse_timestamp(std::string_view s, int64_t& out, std::string& why) {
-  if (!s.empty() && s.size() <= 18 && s[0] != '-') {  // Unix seconds, the usual case: no overflow possible
-    int64_t v = 0;
-    size_t k = 0;
-    while (k < s.size() && s[k] >= '0' && s[k] <= '9') v = v * 10 + (s[k++] - '0');
-    if (k == s.size()) return out = v, true;
-  }
+bool parse_timestamp_other(std::string_view s, int64_t& out, std::string& why) {
   if (auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out); ec == std::errc() && end == s.data() + s.size())
     return true;
   const char* const form = "not Unix seconds nor an ISO 8601 date (YYYY-MM-DD[THH:MM[:SS]][Z|+HH:MM])";
