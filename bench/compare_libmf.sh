@@ -7,7 +7,8 @@
 #   DATA: anything `mfrec split` reads (e.g. a `mfrec synth` folder); LIBMF_DIR: holds mf-train and
 #   mf-predict (this script builds nothing).
 # Env: MFREC (the program), THREADS (2), EPOCHS (10), DIM (32), TEST_RATIO (0.1), KEEP=1 keeps the
-#   files, ENGINES (more mfrec engines on the same files, with their defaults, e.g. "als ials").
+#   files, PARTS (a folder KEEP=1 left: its train.txt and test.txt are used, DATA is not split again),
+#   ENGINES (more mfrec engines on the same files, with their defaults, e.g. "als ials").
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 data="${1:?usage: $0 DATA LIBMF_DIR}"
@@ -18,12 +19,16 @@ tmp="$(mktemp -d)"
 [ "${KEEP:-0}" = 1 ] && echo "files in $tmp" >&2 || trap 'rm -rf "$tmp"' EXIT
 
 # Both read "user item rating" lines; mfrec's split writes CSV with a header.
-"$mfrec" split --data_path "$data" --split random --test_ratio "${TEST_RATIO:-0.1}" --val_ratio 0 --out "$tmp" > /dev/null
-for part in train test; do
-  tail -n +2 "$tmp/$part.csv" | awk -F, '{print $1" "$2" "$3}' > "$tmp/$part.txt"
-  rm "$tmp/$part.csv"
-done
-rm -f "$tmp/val.csv"
+if [ -n "${PARTS:-}" ]; then
+  ln -s "$PARTS/train.txt" "$tmp/train.txt" && ln -s "$PARTS/test.txt" "$tmp/test.txt"
+else
+  "$mfrec" split --data_path "$data" --split random --test_ratio "${TEST_RATIO:-0.1}" --val_ratio 0 --out "$tmp" > /dev/null
+  for part in train test; do
+    tail -n +2 "$tmp/$part.csv" | awk -F, '{print $1" "$2" "$3}' > "$tmp/$part.txt"
+    rm "$tmp/$part.csv"
+  done
+  rm -f "$tmp/val.csv"
+fi
 n_train=$(wc -l < "$tmp/train.txt")
 
 # timed LOG CMD...: runs CMD, leaves "wall_s peak_kb" in LOG.time

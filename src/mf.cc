@@ -43,7 +43,16 @@ void MF::set_model(Model model) {
 
 const FitResult& MF::fit(const Dataset& data, const Split& split, const EpochCallback& on_epoch, bool resume) {
   if (resume && !model_) throw UsageError("`resume`: there is no model to continue from yet");
-  FitResult r = resume ? fit_from(*model_, data, split, options_, on_epoch) : mfrec::fit(data, split, options_, on_epoch);
+  return keep(resume ? fit_from(*model_, data, split, options_, on_epoch) : mfrec::fit(data, split, options_, on_epoch));
+}
+
+const FitResult& MF::fit(const Dataset& data, Split&& split, const EpochCallback& on_epoch, bool resume) {
+  if (resume && !model_) throw UsageError("`resume`: there is no model to continue from yet");
+  return keep(resume ? fit_from(*model_, data, std::move(split), options_, on_epoch)
+                     : mfrec::fit(data, std::move(split), options_, on_epoch));
+}
+
+const FitResult& MF::keep(FitResult r) {
   set_model(std::move(r.model));
   r.model = Model{};  // held once, by model_
   result_ = std::move(r);

@@ -48,18 +48,28 @@ void same_model(const char* what) {
            std::vector<float>(40, -0.1f), std::vector<float>(100, 1.0f), std::vector<float>(80, 1.0f)};
   for (float& x : t.P) x = init(gen);
   for (float& x : t.Q) x = init(gen);
-  auto run = [&](sgd::Kernel<T> kernel, std::vector<float>& P, std::vector<float>& Q, Tables& state) {
+  auto run = [&]<typename Src>(sgd::Kernel<T, Src> kernel, const Src& src, std::vector<float>& P, std::vector<float>& Q,
+                                Tables& state) {
     std::vector<T> p = stored<T>(P), q = stored<T>(Q);
     const sgd::Ctx ctx{state.bu.data(), state.bi.data(), state.Gu.data(), state.Gi.data(), 0.05f, 0.02f, 0.01f, K};
     double sse = 0;
-    for (int pass = 0; pass < 2; ++pass)
-      sse += kernel(samples.data(), samples.data() + samples.size(), p.data(), q.data(), ctx, 12345 + pass);
+    for (int pass = 0; pass < 2; ++pass) sse += kernel(src, 0, samples.size(), p.data(), q.data(), ctx, 12345 + pass);
     P = floats(p), Q = floats(q);
     return sse;
   };
+  const sgd::SampleRun packed{samples.data()};
   Tables a = t, b = t;
-  const double sse_portable = run(&sgd::sgd_run<T, K, Biased>, a.P, a.Q, a);
-  const double sse_avx2 = run(&sgd::sgd_run_x86<T, K / 8, Biased>, b.P, b.Q, b);
+  const double sse_portable = run(&sgd::sgd_run<sgd::SampleRun, T, K, Biased>, packed, a.P, a.Q, a);
+  const double sse_avx2 = run(&sgd::sgd_run_x86<sgd::SampleRun, T, K / 8, Biased>, packed, b.P, b.Q, b);
+  // The grid's columns (the users' means aside) give the packed samples' updates bit for bit.
+  std::vector<uint32_t> users, items;
+  std::vector<float> values, base(50, 3.5f);
+  for (const Sample& x : samples) users.push_back(x.user), items.push_back(x.item), values.push_back(x.rating);
+  const sgd::ColumnRun columns{users.data(), items.data(), values.data(), base.data()};
+  Tables c = t;
+  EXPECT_EQ(run(&sgd::sgd_run_x86<sgd::ColumnRun, T, K / 8, Biased>, columns, c.P, c.Q, c), sse_avx2);
+  EXPECT_EQ(c.P, b.P);
+  EXPECT_EQ(c.Gi, b.Gi);
   EXPECT_NEAR(sse_avx2, sse_portable, 1e-4 * sse_portable);
   double moved = 0;  // the passes changed the rows: a comparison of two no-ops would prove nothing
   for (size_t c = 0; c < a.P.size(); ++c) moved += std::abs(a.P[c] - t.P[c]);
@@ -116,14 +126,14 @@ TEST(IsaKernels, Fp16ConversionsMatchTheScalarOnes) {
 
 TEST(IsaKernels, TheKernelPickedIsTheCpusBest) {
   // pick_kernel hands out the AVX2 kernel for the unrolled dimensions exactly where the CPU has it.
-  const sgd::Kernel<float> picked = sgd::pick_kernel<float>(32, true);
+  const auto picked = sgd::pick_kernel<float, sgd::ColumnRun>(32, true);
 #if defined(MFREC_HAS_AVX2_KERNELS)
   if (cpu_has_avx2()) {
-    EXPECT_EQ(picked, (&sgd::sgd_run_x86<float, 4, true>));
+    EXPECT_EQ(picked, (&sgd::sgd_run_x86<sgd::ColumnRun, float, 4, true>));
     return;
   }
 #endif
-  EXPECT_EQ(picked, (&sgd::sgd_run<float, 32, true>));
+  EXPECT_EQ(picked, (&sgd::sgd_run<sgd::ColumnRun, float, 32, true>));
 }
 
 TEST(IsaKernels, TheBuildSaysWhatItIs) {

@@ -8,10 +8,13 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <stdexcept>
 #include <thread>
+#include <tuple>
 
 #include "test_util.h"
 #include "train/parts/block_scheduler.h"
+#include "train/parts/rating_grid.h"
 #include "train/parts/sgd_engine.h"
 
 namespace mfrec {
@@ -33,46 +36,78 @@ TrainOptions sgd_options() {
   return o;
 }
 
-std::vector<Sample> random_samples(size_t n_users, size_t n_items, size_t n, uint64_t seed) {
+// Random ratings whose value is the row's index, so that a reordered row can be traced back.
+Ratings random_ratings(size_t n_users, size_t n_items, size_t n, uint64_t seed, bool time = false) {
   Random rng(seed);
-  std::vector<Sample> s(n);
-  for (size_t k = 0; k < n; ++k) s[k] = {uint32_t(rng.below(n_users)), uint32_t(rng.below(n_items)), float(k), 0.0f};
-  return s;
+  Ratings r;
+  for (size_t k = 0; k < n; ++k) {
+    r.push(uint32_t(rng.below(n_users)), uint32_t(rng.below(n_items)), float(k));
+    if (time) r.time.push_back(int64_t(k) * 3);
+  }
+  return r;
 }
 
 TEST(SgdGrid, EveryRatingInExactlyOneBlockOfItsRowAndColumn) {
-  const auto samples = random_samples(97, 61, 5000, 1);
-  const RatingGrid g = make_grid(samples, 97, 61, 7, 5);
+  const Ratings original = random_ratings(97, 61, 5000, 1, true);
+  Ratings rows = original;
+  const RatingGrid g = make_grid(rows, 97, 61, 7, 5);
   ASSERT_EQ(g.side, 7u);
-  ASSERT_EQ(g.samples.size(), samples.size());
-  std::vector<int> seen(samples.size(), 0);
+  ASSERT_EQ(rows.size(), original.size());
+  ASSERT_EQ(g.offsets.back(), original.size());
+  std::vector<int> seen(original.size(), 0);
   for (uint32_t b = 0; b < g.blocks(); ++b) {
     const uint32_t r = b / g.side, c = b % g.side;
-    for (const Sample* s = g.begin(b); s != g.end(b); ++s) {
-      const Sample& original = samples[size_t(s->rating)];  // the rating field carries the sample's index here
-      ++seen[size_t(s->rating)];
-      EXPECT_EQ(g.user_block[original.user], r);
-      EXPECT_EQ(g.item_block[original.item], c);
+    for (uint64_t k = g.offsets[b]; k < g.offsets[b + 1]; ++k) {
+      const size_t from = size_t(rows.value[k]);  // the value carries the row's index here
+      ++seen[from];
+      EXPECT_EQ(rows.time[k], original.time[from]);  // rows move whole
+      EXPECT_EQ(g.user_block[original.user[from]], r);
+      EXPECT_EQ(g.item_block[original.item[from]], c);
       // Grid rows: renumbered, each block's rows contiguous.
-      EXPECT_EQ(s->user, g.user_index[original.user]);
-      EXPECT_EQ(s->item, g.item_index[original.item]);
-      EXPECT_TRUE(s->user >= g.user_begin[r] && s->user < g.user_begin[r + 1]);
-      EXPECT_TRUE(s->item >= g.item_begin[c] && s->item < g.item_begin[c + 1]);
+      EXPECT_EQ(rows.user[k], g.user_index[original.user[from]]);
+      EXPECT_EQ(rows.item[k], g.item_index[original.item[from]]);
+      EXPECT_TRUE(rows.user[k] >= g.user_begin[r] && rows.user[k] < g.user_begin[r + 1]);
+      EXPECT_TRUE(rows.item[k] >= g.item_begin[c] && rows.item[k] < g.item_begin[c + 1]);
     }
   }
   for (int c : seen) ASSERT_EQ(c, 1);
-  // The renumbering is a permutation.
+  // The renumbering is a permutation, and user_of / item_of are its inverse.
   std::vector<uint32_t> users = g.user_index, items = g.item_index;
   std::sort(users.begin(), users.end());
   std::sort(items.begin(), items.end());
-  for (uint32_t u = 0; u < 97; ++u) ASSERT_EQ(users[u], u);
-  for (uint32_t i = 0; i < 61; ++i) ASSERT_EQ(items[i], i);
+  for (uint32_t u = 0; u < 97; ++u) {
+    ASSERT_EQ(users[u], u);
+    ASSERT_EQ(g.user_of[g.user_index[u]], u);
+  }
+  for (uint32_t i = 0; i < 61; ++i) {
+    ASSERT_EQ(items[i], i);
+    ASSERT_EQ(g.item_of[g.item_index[i]], i);
+  }
   EXPECT_EQ(g.user_begin.back(), 97u);
   EXPECT_EQ(g.item_begin.back(), 61u);
   // Row and column blocks get about equal numbers of ratings.
-  std::vector<size_t> rows(g.side, 0);
-  for (uint32_t b = 0; b < g.blocks(); ++b) rows[b / g.side] += g.size(b);
-  for (size_t r : rows) EXPECT_NEAR(double(r), 5000.0 / 7, 5000.0 / 7 * 0.25);
+  std::vector<size_t> per_row(g.side, 0);
+  for (uint32_t b = 0; b < g.blocks(); ++b) per_row[b / g.side] += g.size(b);
+  for (size_t r : per_row) EXPECT_NEAR(double(r), 5000.0 / 7, 5000.0 / 7 * 0.25);
+  // The ids come back; each row is the original one.
+  restore_ids(rows, g);
+  for (size_t k = 0; k < rows.size(); ++k) {
+    const size_t from = size_t(rows.value[k]);
+    ASSERT_EQ(rows.user[k], original.user[from]);
+    ASSERT_EQ(rows.item[k], original.item[from]);
+  }
+}
+
+TEST(SgdGrid, TheSameGridOnAnyNumberOfThreads) {
+  const Ratings original = random_ratings(400, 300, 30000, 6);
+  Ratings one = original, three = original;
+  const RatingGrid a = make_grid(one, 400, 300, 9, 8, 1), b = make_grid(three, 400, 300, 9, 8, 3);
+  EXPECT_EQ(a.offsets, b.offsets);
+  EXPECT_EQ(one.value, three.value);  // the same order, block by block
+  EXPECT_EQ(one.user, three.user);
+  Ratings other = original;
+  make_grid(other, 400, 300, 9, 9, 1);
+  EXPECT_NE(one.value, other.value);  // another seed, another shuffle
 }
 
 TEST(SgdGrid, AutomaticSideLeavesAFreeBlockForEveryThread) {
@@ -83,11 +118,11 @@ TEST(SgdGrid, AutomaticSideLeavesAFreeBlockForEveryThread) {
 // Threads run blocks for real (with random short pauses) while the work function checks that no
 // running block shares a row block or column block with another, and counts visits per rating.
 TEST(SgdScheduler, NoSharedRowsOrColumnsAndEveryRatingOncePerEpoch) {
-  const auto samples = random_samples(300, 200, 20000, 2);
-  const RatingGrid g = make_grid(samples, 300, 200, 9, 3);
+  Ratings rows = random_ratings(300, 200, 20000, 2);
+  const RatingGrid g = make_grid(rows, 300, 200, 9, 3);
   BlockScheduler scheduler(g.side);
   std::vector<std::atomic<int>> row_busy(g.side), col_busy(g.side);
-  std::vector<int> visits(g.samples.size(), 0);
+  std::vector<int> visits(rows.size(), 0);
   std::atomic<int> conflicts{0}, running{0}, max_running{0};
   const int threads = 4, epochs = 3;
   for (int epoch = 1; epoch <= epochs; ++epoch) {
@@ -103,7 +138,7 @@ TEST(SgdScheduler, NoSharedRowsOrColumnsAndEveryRatingOncePerEpoch) {
       row_busy[r] = 0, col_busy[c] = 0;
       return double(g.size(uint32_t(b)));
     });
-    EXPECT_EQ(total, double(samples.size()));
+    EXPECT_EQ(total, double(rows.size()));
     for (int v : visits) ASSERT_EQ(v, 1);
   }
   EXPECT_EQ(conflicts.load(), 0);
@@ -220,6 +255,41 @@ TEST(Sgd, ManyThreadsOnFewRows) {
   o.epochs = 3;
   FitResult r = fit(d.data, d.split, o);
   EXPECT_TRUE(std::isfinite(r.test.rmse));
+}
+
+// A split handed over (fit(Split&&)): the grid is built in its training columns, with no copy; the
+// model is the one a kept split gives, and the part comes back empty (its seen items made from it).
+TEST(Sgd, AHandedOverSplitTrainsTheSameModel) {
+  const Data& d = synthetic();
+  TrainOptions o = sgd_options();
+  o.threads = 1;
+  o.epochs = 4;
+  const FitResult kept = fit(d.data, d.split, o);
+  Split handed = d.split;
+  const FitResult r = fit(d.data, std::move(handed), o);
+  EXPECT_EQ(handed.train.size(), 0u);
+  EXPECT_EQ(handed.test.size(), d.split.test.size());
+  EXPECT_EQ(storage<float>(r.model.P), storage<float>(kept.model.P));
+  EXPECT_EQ(storage<float>(r.model.Q), storage<float>(kept.model.Q));
+  EXPECT_EQ(r.model.seen.offsets, kept.model.seen.offsets);
+  EXPECT_EQ(r.model.seen.items, kept.model.seen.items);
+  EXPECT_EQ(r.test.rmse, kept.test.rmse);
+}
+
+// Training that ends in an exception leaves the lent rows with their own ids (in another order).
+TEST(Sgd, LentRowsGetTheirIdsBackWhenTrainingThrows) {
+  const Data& d = synthetic();
+  TrainOptions o = sgd_options();
+  Split handed = d.split;
+  auto stop = [](const EpochStats&) -> bool { throw std::runtime_error("stopped"); };
+  EXPECT_THROW(fit(d.data, std::move(handed), o, stop), std::runtime_error);
+  auto rows = [](const Ratings& r) {
+    std::vector<std::tuple<uint32_t, uint32_t, float>> v;
+    for (size_t k = 0; k < r.size(); ++k) v.emplace_back(r.user[k], r.item[k], r.value[k]);
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  EXPECT_EQ(rows(handed.train), rows(d.split.train));
 }
 
 }  // namespace

@@ -102,5 +102,25 @@ TEST(Split, GivenFilesKeepTheirTestPart) {
   EXPECT_EQ(g.train.size() + g.val.size(), s.train.size());
 }
 
+// Taking the parts over gives the parts a copy gives, with and without a validation part.
+TEST(Split, GivenPartsTakenOverAreTheCopiedOnes) {
+  const Ratings& all = data().ratings;
+  const Split s = make_split(all, {.kind = SplitKind::random, .val_ratio = 0});
+  for (double val : {0.0, 0.1}) {
+    const SplitOptions o{.val_ratio = val, .seed = 3};
+    const Split copied = split_given(s.train, s.test, o);
+    Ratings train = s.train, test = s.test;
+    const Split taken = split_given(std::move(train), std::move(test), o);
+    for (const auto& [a, b] : {std::pair{&copied.train, &taken.train}, {&copied.val, &taken.val}, {&copied.test, &taken.test}}) {
+      EXPECT_EQ(a->user, b->user) << val;
+      EXPECT_EQ(a->item, b->item) << val;
+      EXPECT_EQ(a->value, b->value) << val;
+      EXPECT_EQ(a->time, b->time) << val;
+    }
+    EXPECT_EQ(taken.kind, SplitKind::files);
+    EXPECT_EQ(taken.val.size() > 0, val > 0);
+  }
+}
+
 }  // namespace
 }  // namespace mfrec

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "data/timestamp.h"
+#include "mfrec/split.h"
 #include "test_util.h"
 
 namespace mfrec {
@@ -61,6 +62,26 @@ TEST(Timestamp, TheReaderTakesIsoTimestampsAndNamesBadOnes) {
   const auto r = test::run_cli("train --data_path " + dir + "/bad.csv --output " + dir + "/o");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.out.find("mfrec: error: " + dir + "/bad.csv:3: the timestamp"), std::string::npos) << r.out;
+}
+
+// A split that does not use timestamps reads them without keeping them (8 bytes a rating), and still
+// names a bad one.
+TEST(Timestamp, TimestampsNotUsedAreCheckedButNotKept) {
+  const std::string dir = test::scratch_dir("timestamps-unused");
+  std::string text = "u,i,r,t\n";
+  for (int u = 1; u <= 20; ++u)
+    for (int i = 1; i <= 10; ++i) text += std::to_string(u) + "," + std::to_string(i) + ",4," + std::to_string(1000 + u * i) + "\n";
+  test::write_file(dir, "r.csv", text);
+  const SplitData random = load_split({.path = dir + "/r.csv"}, {.kind = SplitKind::random});
+  EXPECT_FALSE(random.split.train.has_time());
+  EXPECT_EQ(random.split.train.size() + random.split.val.size() + random.split.test.size(), 200u);
+  // The temporal split orders by them, and the same data gives the same fingerprint either way.
+  const SplitData temporal = load_split({.path = dir + "/r.csv"}, {.kind = SplitKind::temporal});
+  EXPECT_EQ(temporal.data.fingerprint, random.data.fingerprint);
+  test::write_file(dir, "bad.csv", text + "21,1,4,2003-02-30\n");
+  const auto r = test::run_cli("train --data_path " + dir + "/bad.csv --split random --output " + dir + "/o");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find(dir + "/bad.csv:202: the timestamp \"2003-02-30\""), std::string::npos) << r.out;
 }
 
 }  // namespace

@@ -18,6 +18,7 @@ struct Layout {
   std::vector<Column> columns{Column::user, Column::item, Column::rating, Column::timestamp};
   bool header = false;
   std::optional<float> rating_min, rating_max;  // declared range; a rating outside it is an error
+  bool keep_time = true;  // false: a timestamp column is checked but not kept (8 bytes a rating)
 };
 
 // What the user may say about the input on the command line (all optional).
@@ -28,6 +29,7 @@ struct ReadOptions {
   std::optional<bool> header;   // whether the first line is a header
   std::optional<float> rating_min, rating_max;
   std::optional<float> min_rating;  // keep only ratings >= this (interactions from ratings, e.g. 4)
+  bool timestamps = true;  // false: timestamps are checked but not kept (load_split: when nothing uses them)
 };
 
 // Where the ratings are and how they are laid out; throws DataError for a path that has none.

@@ -16,6 +16,8 @@ namespace mfrec {
 class Engine;
 struct TrainOptions;
 using EngineFactory = std::unique_ptr<Engine> (*)(Model&, const Ratings&, const TrainOptions&);
+// The same on training rows it may reorder in place (each row whole): no copy of them for its layout.
+using EngineFactoryInPlace = std::unique_ptr<Engine> (*)(Model&, Ratings&, const TrainOptions&);
 
 // Where tune searches (log-uniform ranges; lo == hi: not searched) and how long a trial may run.
 struct TuneSpace {
@@ -39,6 +41,7 @@ struct EngineInfo {
   bool thread_invariant = false;         // a seed gives the same model for any thread count
   std::optional<ModelKind> kind;         // the model kind it always trains (ranking engines: plain)
   bool closed_form = false;              // one epoch is the whole solution: the trainer runs one
+  EngineFactoryInPlace make_in_place = nullptr;  // where the caller hands its split over (fit(Split&&))
 };
 
 const std::vector<EngineInfo>& engines();

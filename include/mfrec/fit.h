@@ -35,5 +35,11 @@ FitResult fit(const Dataset& data, const Split& split, const TrainOptions& optio
 // that cannot resume or another dim or kind.
 FitResult fit_from(const Model& previous, const Dataset& data, const Split& split, const TrainOptions& options,
                    const EpochCallback& on_epoch = {});
+// The same on a split handed over, for a lower peak memory: the training part may be reordered while
+// it trains (sgd builds its block grid in the part's own columns rather than beside a copy) and is
+// freed as the seen items are made from it (split.train comes back empty; val and test are kept).
+FitResult fit(const Dataset& data, Split&& split, const TrainOptions& options, const EpochCallback& on_epoch = {});
+FitResult fit_from(const Model& previous, const Dataset& data, Split&& split, const TrainOptions& options,
+                   const EpochCallback& on_epoch = {});
 
 }  // namespace mfrec

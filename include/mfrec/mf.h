@@ -42,6 +42,8 @@ class MF {
   // Returns the result, also kept (result()).
   const FitResult& fit(const Dataset& data, const Split& split, const EpochCallback& on_epoch = {},
                        bool resume = false);
+  // The same on a split handed over (fit.h): its training part comes back empty, the peak is lower.
+  const FitResult& fit(const Dataset& data, Split&& split, const EpochCallback& on_epoch = {}, bool resume = false);
   // The result of the last fit (history, best epoch, validation and test figures).
   const FitResult& result() const { return result_; }
 
@@ -88,6 +90,7 @@ class MF {
 
  private:
   void set_model(Model model);
+  const FitResult& keep(FitResult r);  // the model to model_, the rest to result_
   TrainOptions options_;
   std::shared_ptr<Model> model_;  // mutable only through meta()
   std::shared_ptr<const Recommender> rec_;

@@ -62,6 +62,8 @@ struct SeenItems {
   bool contains(uint32_t u, uint32_t i) const;
   static SeenItems from(const Ratings& train, size_t n_users) { return from(train, Ratings{}, n_users); }
   static SeenItems from(const Ratings& train, const Ratings& more, size_t n_users);  // both parts
+  // The same, freeing train's columns as it goes: its peak is train's size, not twice it.
+  static SeenItems from(Ratings&& train, const Ratings& more, size_t n_users);
 };
 
 struct Model {

@@ -35,6 +35,8 @@ Split make_split(const Ratings& all, const SplitOptions& options);
 Split make_split(Ratings&& all, const SplitOptions& options, bool keep_time = true);
 // Keeps the given test part and holds validation out of `train` (the `files` split).
 Split split_given(const Ratings& train, const Ratings& test, const SplitOptions& options);
+// The same, taking the parts over: no copy without a validation part, else one column at a time.
+Split split_given(Ratings&& train, Ratings&& test, const SplitOptions& options);
 
 // A data set and its split, read in one step (what `train`, `eval` and the facade do).
 struct SplitData {

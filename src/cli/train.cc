@@ -69,9 +69,11 @@ nlohmann::json train_loaded(const TrainCommand& a, TrainingData& d, const TrainH
   TrainOptions& o = d.options;
   const DataArgs& data_args = d.data_args;
   const Dataset& data = d.data;
-  const Split& split = d.split;
+  Split& split = d.split;
+  // Sizes, not the parts: fit frees the training part when it is handed over.
+  const size_t n_train = split.train.size(), n_val = split.val.size(), n_test = split.test.size();
   std::string why;
-  if (const uint32_t t = o.threads_for(split.train.size(), load_average(), &why); t != o.thread_count()) {
+  if (const uint32_t t = o.threads_for(n_train, load_average(), &why); t != o.thread_count()) {
     o.threads = t;
     fmt::print("{}: training on {} thread (--threads N to choose)\n", why, t);
   }
@@ -89,8 +91,8 @@ nlohmann::json train_loaded(const TrainCommand& a, TrainingData& d, const TrainH
   log.print("mfrec train: optimizer {} dim {} lr {} batch_size {} epochs {} reg {} precision {} threads {}\n",
             o.optimizer, o.dim, o.lr, o.batch_size, o.epochs, o.reg, precision_name(o.precision), o.thread_count());
   log.print("data {} ratings {} users {} items {} split {} train {} val {} test {}\n", data.source.ratings_file,
-            data.report.lines, data.users.size(), data.items.size(), data_args.split, split.train.size(),
-            split.val.size(), split.test.size());
+            data.report.lines, data.users.size(), data.items.size(), data_args.split, n_train,
+            n_val, n_test);
   Progress bar(o.epochs);
   const bool ranking = engine_info(o.optimizer).objective == Objective::ranking;
   const uint32_t epochs = engine_info(o.optimizer).closed_form ? 1 : o.epochs;
@@ -98,11 +100,11 @@ nlohmann::json train_loaded(const TrainCommand& a, TrainingData& d, const TrainH
   auto on_epoch = [&](const EpochStats& s) {
     const std::string plain_line =
         ranking ? fmt::format("epoch {}/{} loss {:.4f}{} time {:.3f}s samples/s {:.0f}", s.epoch, epochs, s.loss,
-                              split.val.size() ? fmt::format(" val_ndcg@10 {:.4f}", s.val_ndcg) : "", s.seconds,
+                              n_val ? fmt::format(" val_ndcg@10 {:.4f}", s.val_ndcg) : "", s.seconds,
                               s.samples_per_second)
                 : fmt::format("epoch {}/{} loss {:.4f} train_rmse {:.4f}{} time {:.3f}s samples/s {:.0f}", s.epoch,
                               epochs, s.loss, s.train_rmse,
-                              split.val.size() ? fmt::format(" val_rmse {:.4f}", s.val_rmse) : "", s.seconds,
+                              n_val ? fmt::format(" val_rmse {:.4f}", s.val_rmse) : "", s.seconds,
                               s.samples_per_second);
     const std::string line = hooks.epoch_note ? plain_line + hooks.epoch_note(s) : plain_line;
     history.push_back({{"epoch", s.epoch}, {"loss", s.loss}, {"seconds", s.seconds},
@@ -114,11 +116,12 @@ nlohmann::json train_loaded(const TrainCommand& a, TrainingData& d, const TrainH
     else if (!a.quiet) fmt::print("{}\n", line);
   };
   if (hooks.before_fit) hooks.before_fit(a.resume ? &mf.model() : nullptr);
-  const FitResult& r = mf.fit(data, split, on_epoch, a.resume);
+  const FitResult& r = hooks.keep_split ? mf.fit(data, split, on_epoch, a.resume)
+                                        : mf.fit(data, std::move(split), on_epoch, a.resume);
   const Model& model = mf.model();
   bar.done();
   const size_t epochs_run = r.train.history.size();
-  const double sps = double(split.train.size()) * double(epochs_run) / std::max(r.train.train_seconds, 1e-9);
+  const double sps = double(n_train) * double(epochs_run) / std::max(r.train.train_seconds, 1e-9);
   const bool usable = !r.train.diverged || r.train.best_epoch > 0;
   // For `mfrec info`: how the data was split, and what the model scored.
   mf.meta()["data"]["split"] = data_args.describe();
@@ -136,8 +139,8 @@ nlohmann::json train_loaded(const TrainCommand& a, TrainingData& d, const TrainH
       {"test_rmse", r.test.rmse}, {"test_mae", r.test.mae}, {"val_rmse", r.val.rmse},
       {"best_epoch", r.train.best_epoch}, {"epochs", epochs_run}, {"train_seconds", r.train.train_seconds},
       {"loop_seconds", r.train.loop_seconds}, {"samples_per_second", sps}, {"load_seconds", data.load_seconds}, {"e2e_seconds", e2e},
-      {"n_users", data.users.size()}, {"n_items", data.items.size()}, {"n_train", split.train.size()},
-      {"n_val", split.val.size()}, {"n_test", split.test.size()}, {"cold_test_ratings", r.test.cold},
+      {"n_users", data.users.size()}, {"n_items", data.items.size()}, {"n_train", n_train},
+      {"n_val", n_val}, {"n_test", n_test}, {"cold_test_ratings", r.test.cold},
       {"duplicates", data.report.duplicates}, {"split", data_args.split}, {"optimizer", o.optimizer},
       {"precision", precision_name(o.precision)}, {"dim", model.dim}, {"threads", o.thread_count()},
       {"model_bytes", model.P.bytes() + model.Q.bytes()}, {"diverged", r.train.diverged},
@@ -146,7 +149,7 @@ nlohmann::json train_loaded(const TrainCommand& a, TrainingData& d, const TrainH
   if (hooks.metrics) hooks.metrics(metrics);
   if (ranking) {
     metrics["test_ranking"] = r.test_ranking.to_json();
-    if (split.val.size()) metrics["val_ranking"] = r.val_ranking.to_json();
+    if (n_val) metrics["val_ranking"] = r.val_ranking.to_json();
   }
   write_file_atomically((out / "metrics.json").string(), json_text(metrics, 2) + "\n");
   write_file_atomically((out / "learning_curve.svg").string(),
@@ -155,7 +158,7 @@ nlohmann::json train_loaded(const TrainCommand& a, TrainingData& d, const TrainH
 
   log.print("best epoch {} of {}, cold test ratings {}\n", r.train.best_epoch, epochs_run, r.test.cold);
   log.print("Final Performance samples/sec : {:.0f}\n", sps);
-  const bool tested = split.test.size() > 0;
+  const bool tested = n_test > 0;
   if (!tested) log.print("Final Test RMSE : n/a (no test part)\n");
   else if (ranking) log.print("Final Test NDCG@10 : {:.4f}\n", r.test_ranking.ndcg);
   else log.print("Final Test RMSE : {:.4f}\n", r.test.rmse);
@@ -164,7 +167,7 @@ nlohmann::json train_loaded(const TrainCommand& a, TrainingData& d, const TrainH
   fs::rename(partial_log, log_path);
   if (!tested) {
     fmt::print("no test part (--test_ratio 0): a final model on all the data{}, best epoch {}/{}\n",
-               split.val.size() ? fmt::format(", val {} {:.4f}", ranking ? "NDCG@10" : "RMSE",
+               n_val ? fmt::format(", val {} {:.4f}", ranking ? "NDCG@10" : "RMSE",
                                               ranking ? r.val_ranking.ndcg : r.val.rmse) : "",
                r.train.best_epoch, epochs_run);
   } else if (ranking) {
@@ -174,10 +177,10 @@ nlohmann::json train_loaded(const TrainCommand& a, TrainingData& d, const TrainH
                t.precision, t.recall, t.ndcg);
     if (t.protocol == RankingProtocol::users)
       fmt::print("  Recall@20 {:.4f}  Recall@50 {:.4f}  NDCG@100 {:.4f}", t.recall20, t.recall50, t.ndcg100);
-    const std::string val = split.val.size() ? fmt::format("{:.4f}", r.val_ranking.ndcg) : "n/a (no validation part)";
+    const std::string val = n_val ? fmt::format("{:.4f}", r.val_ranking.ndcg) : "n/a (no validation part)";
     fmt::print("  val NDCG@10 {}  best epoch {}/{}\n", val, r.train.best_epoch, epochs_run);
   } else {
-    const std::string val = split.val.size() ? fmt::format("{:.4f}", r.val.rmse) : "n/a (no validation part)";
+    const std::string val = n_val ? fmt::format("{:.4f}", r.val.rmse) : "n/a (no validation part)";
     fmt::print("test RMSE {:.4f}  MAE {:.4f}  ({}, {} cold)  val RMSE {}  best epoch {}/{}\n", r.test.rmse,
                r.test.mae, count_of(r.test.count, "rating"), r.test.cold, val, r.train.best_epoch, epochs_run);
   }

@@ -43,6 +43,7 @@ struct TrainHooks {
   std::function<void(const Model* resume)> before_fit;      // the model resumed from, or null
   std::function<std::string(const EpochStats&)> epoch_note;  // appended to each epoch's line
   std::function<void(nlohmann::json& metrics)> metrics;     // more figures for metrics.json
+  bool keep_split = false;  // the split stays whole through fit (a hook reads it); else fit frees its training part
 };
 
 // Trains, evaluates, and writes the checkpoint, the log, metrics.json and the learning curve.

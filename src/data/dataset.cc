@@ -10,6 +10,15 @@
 
 namespace mfrec {
 
+namespace {
+
+Layout kept(Layout layout, const ReadOptions& options) {
+  layout.keep_time = layout.keep_time && options.timestamps;
+  return layout;
+}
+
+}  // namespace
+
 Dataset load_dataset(const ReadOptions& options) {
   const auto t0 = std::chrono::steady_clock::now();
   Dataset d;
@@ -18,7 +27,7 @@ Dataset load_dataset(const ReadOptions& options) {
   // again would take longer than the whole load).
   const bool binary = d.source.layout.name == binary::kLayout;
   if (binary) d = binary::read_dataset(d.source);
-  else d.ratings = read_ratings(d.source.ratings_file, d.source.layout, d.users, d.items, &d.report);
+  else d.ratings = read_ratings(d.source.ratings_file, kept(d.source.layout, options), d.users, d.items, &d.report);
   const size_t read = d.ratings.size();
   if (options.min_rating) d.ratings = keep_at_least(d.ratings, *options.min_rating, d.source.ratings_file);
   if (!binary || d.ratings.size() != read) d.fingerprint = data_fingerprint(d.ratings, d.users, d.items);

@@ -103,7 +103,7 @@ LineParser::LineParser(const std::string& name, const Layout& layout, IdMap& use
 
 void LineParser::reserve(size_t n) {
   out_.reserve(n);
-  if (ct_ >= 0) out_.time.reserve(n);
+  if (ct_ >= 0 && layout_.keep_time) out_.time.reserve(n);
   // The columns are written once, front to back: a page fault per 2 MiB instead of per 4 KiB.
   advise_huge_pages(out_.user.data(), n * 4), advise_huge_pages(out_.item.data(), n * 4);
   advise_huge_pages(out_.value.data(), n * 4), advise_huge_pages(out_.time.data(), out_.time.capacity() * 8);
@@ -186,7 +186,7 @@ bool LineParser::quick(const char* b, const char* e, const char* text_end) {
   if (ct_ >= 0) {
     int64_t t;
     if (!parse_timestamp(field(ct_), t, why_)) return false;
-    out_.time.push_back(t);
+    if (layout_.keep_time) out_.time.push_back(t);
   }
   out_.user.push_back(users_.intern(user));
   out_.item.push_back(items_.intern(item));
@@ -239,7 +239,7 @@ void LineParser::line(std::string_view line) {
     int64_t t;
     std::string why;
     if (!parse_timestamp(trim(f[ct_]), t, why)) fail("the timestamp \"" + printable(f[ct_]) + "\" is " + (why.rfind("not", 0) == 0 ? why : "wrong: " + why));
-    out_.time.push_back(t);
+    if (layout_.keep_time) out_.time.push_back(t);
   }
   out_.push(users_.intern(user), items_.intern(item), r);
   ++lines_;

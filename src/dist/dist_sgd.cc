@@ -104,8 +104,8 @@ class DistSgd final : public Solver {
     const sgd::Ctx c{bu_.data(), held_.bias.data(), Gu_.data(), held_.G.data(), o_.lr, o_.reg, o_.bias_reg(), k_};
     return P_.visit([&](auto* P) {
       using T = std::remove_cvref_t<decltype(*P)>;
-      const sgd::Kernel<T> kernel = sgd::pick_kernel<T>(k_, biased_);
-      return kernel(stratum.data(), stratum.data() + stratum.size(), P, static_cast<T*>(held_.Q.raw()), c, noise);
+      const auto kernel = sgd::pick_kernel<T, sgd::SampleRun>(k_, biased_);
+      return kernel(sgd::SampleRun{stratum.data()}, 0, stratum.size(), P, static_cast<T*>(held_.Q.raw()), c, noise);
     });
   }
 

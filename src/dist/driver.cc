@@ -198,6 +198,7 @@ void use_distributed_engines(const IdMap& users, const IdMap& items) {
   for (const char* name : {"als", "ials", "mcmc", "sgd"}) {
     EngineInfo e = engine_info(name);
     e.make = make_driver;
+    e.make_in_place = nullptr;  // the ranks hold their shares: nothing to build in place here
     register_engine(e);
   }
 }

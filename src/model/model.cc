@@ -117,7 +117,14 @@ bool SeenItems::contains(uint32_t u, uint32_t i) const {
   return u + 1 < offsets.size() && std::binary_search(begin(u), end(u), i);
 }
 
-SeenItems SeenItems::from(const Ratings& train, const Ratings& more, size_t n_users) {
+namespace {
+
+template <typename T>
+void release(std::vector<T>& v) { std::vector<T>().swap(v); }
+
+// train and more as SeenItems; with `consume` (== &train), train's columns are freed as it goes.
+SeenItems seen_of(const Ratings& train, const Ratings& more, size_t n_users, Ratings* consume) {
+  if (consume) release(consume->value), release(consume->time);
   SeenItems s;
   s.offsets.assign(n_users + 1, 0);
   uint32_t n_items = 0;
@@ -135,11 +142,24 @@ SeenItems SeenItems::from(const Ratings& train, const Ratings& more, size_t n_us
   for (size_t i = 0; i < n_items; ++i) item_start[i + 1] += item_start[i];
   std::vector<uint32_t> user_of(n);  // the users of item 0, then of item 1, ...
   for (const Ratings* r : {&train, &more})
-    for (size_t k = 0; k < r->size(); ++k) user_of[item_start[r->item[k]]++] = r->user[k];
+    for (size_t k = 0; k < r->item.size(); ++k) user_of[item_start[r->item[k]]++] = r->user[k];  // size(): the values may be gone
+  if (consume) release(consume->user), release(consume->item);
   s.items.resize(n);
   std::vector<uint64_t> fill(s.offsets.begin(), s.offsets.end() - 1);
   for (uint32_t i = 0, k = 0; i < n_items; ++i)
     for (const uint32_t end = item_start[i]; k < end; ++k) s.items[fill[user_of[k]]++] = i;
+  return s;
+}
+
+}  // namespace
+
+SeenItems SeenItems::from(const Ratings& train, const Ratings& more, size_t n_users) {
+  return seen_of(train, more, n_users, nullptr);
+}
+
+SeenItems SeenItems::from(Ratings&& train, const Ratings& more, size_t n_users) {
+  SeenItems s = seen_of(train, more, n_users, &train);
+  train = Ratings{};
   return s;
 }
 

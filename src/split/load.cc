@@ -2,7 +2,6 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <future>
 
 #include "mfrec/error.h"
 #include "mfrec/split.h"
@@ -39,7 +38,10 @@ SplitData load_split(const ReadOptions& read, const SplitOptions& options, const
   if (options.kind != SplitKind::files) {
     if (!train_file.empty() || !test_file.empty()) throw UsageError("`train` and `test` files go with split `files`");
     check_folds(options);
-    return split_dataset(load_dataset(read), options, keep_time);
+    ReadOptions r = read;  // timestamps are kept only where the split or the engine reads them
+    r.timestamps = keep_time || options.kind == SplitKind::temporal || options.kind == SplitKind::loo ||
+                   (options.val_temporal && options.val_ratio > 0);
+    return split_dataset(load_dataset(r), options, keep_time);
   }
   if (train_file.empty() || test_file.empty()) throw UsageError("split `files` needs a `train` file and a `test` file");
   auto resolve = [&](const std::string& f) {
@@ -53,12 +55,16 @@ SplitData load_split(const ReadOptions& read, const SplitOptions& options, const
   ReadOptions r = read;
   r.path = resolve(train_file);
   d.source = detect_source(r);
-  Ratings train = read_ratings(d.source.ratings_file, d.source.layout, d.users, d.items, &d.report);
+  Layout layout = d.source.layout;
+  layout.keep_time = keep_time || (options.val_temporal && options.val_ratio > 0);
+  Ratings train = read_ratings(d.source.ratings_file, layout, d.users, d.items, &d.report);
   if (read.min_rating) train = keep_at_least(train, *read.min_rating, d.source.ratings_file);
   r.path = resolve(test_file);
   const Source test_source = detect_source(r);
   ReadReport test_report;
-  Ratings test = read_ratings(test_source.ratings_file, test_source.layout, d.users, d.items, &test_report);
+  Layout test_layout = test_source.layout;
+  test_layout.keep_time = keep_time;
+  Ratings test = read_ratings(test_source.ratings_file, test_layout, d.users, d.items, &test_report);
   if (read.min_rating) test = keep_at_least(test, *read.min_rating, test_source.ratings_file);
   d.report.duplicates += test_report.duplicates;
   d.report.bytes += test_report.bytes;
@@ -69,12 +75,9 @@ SplitData load_split(const ReadOptions& read, const SplitOptions& options, const
   const auto [lo, hi] = std::minmax_element(train.value.begin(), train.value.end());
   d.rating_min = *lo;
   d.rating_max = *hi;
-  // The fingerprint is one byte-serial hash over all of it: it runs beside the split's copy.
-  auto fingerprint = std::async(std::launch::async, [&] {
-    return data_fingerprint(train, d.users, d.items, data_fingerprint(test, d.users, d.items));
-  });
-  out.split = split_given(train, test, options);
-  d.fingerprint = fingerprint.get();
+  // The parts are handed to the split (no copy of them), so the fingerprint comes first.
+  d.fingerprint = data_fingerprint(train, d.users, d.items, data_fingerprint(test, d.users, d.items));
+  out.split = split_given(std::move(train), std::move(test), options);
   if (!keep_time) drop_timestamps(out.split);
   d.load_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return out;

@@ -237,4 +237,21 @@ Split split_given(const Ratings& train, const Ratings& test, const SplitOptions&
   return s;
 }
 
+Split split_given(Ratings&& train, Ratings&& test, const SplitOptions& o) {
+  Split s;
+  if (o.val_ratio == 0 && !o.val_temporal) {
+    s.train = std::move(train);  // nothing held out: no copy at all
+  } else {
+    Rows rows;
+    rows.train.resize(train.size());
+    std::iota(rows.train.begin(), rows.train.end(), 0u);
+    hold_out_validation(rows, o, &train);
+    s = materialize(train, rows, &train);
+    train = Ratings{};
+  }
+  s.test = std::move(test);
+  s.kind = SplitKind::files;
+  return s;
+}
+
 }  // namespace mfrec

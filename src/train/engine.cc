@@ -15,13 +15,14 @@ constexpr const char* kOnTheCpu = "; train on the CPU with `device` cpu";
 constexpr const char* kOnTheCpu = "";
 #endif
 
-std::unique_ptr<Engine> make_engine(Model& model, const Ratings& train, const TrainOptions& o) {
+std::unique_ptr<Engine> make_engine(Model& model, const Ratings& train, const TrainOptions& o, Ratings* lent) {
   const EngineInfo& engine = engine_info(o.optimizer);
   if (o.device == "cuda") {
     std::string why;
     if (!cuda_available(&why)) throw DataError("`device` cuda: " + why + kOnTheCpu);
     return make_cuda(model, train, o);
   }
+  if (lent && engine.make_in_place) return engine.make_in_place(model, *lent, o);
   return engine.make(model, train, o);
 }
 

@@ -38,6 +38,7 @@ class Engine {
 // of registry.cc.
 std::unique_ptr<Engine> make_adam(Model& model, const Ratings& train, const TrainOptions& options);
 std::unique_ptr<Engine> make_sgd(Model& model, const Ratings& train, const TrainOptions& options);
+std::unique_ptr<Engine> make_sgd_in_place(Model& model, Ratings& train, const TrainOptions& options);
 std::unique_ptr<Engine> make_als(Model& model, const Ratings& train, const TrainOptions& options);
 std::unique_ptr<Engine> make_mcmc(Model& model, const Ratings& train, const TrainOptions& options);
 std::unique_ptr<Engine> make_cuda(Model& model, const Ratings& train, const TrainOptions& options);
@@ -46,7 +47,13 @@ std::unique_ptr<Engine> make_bpr(Model& model, const Ratings& train, const Train
 std::unique_ptr<Engine> make_ease(Model& model, const Ratings& train, const TrainOptions& options);
 std::unique_ptr<Engine> make_popularity(Model& model, const Ratings& train, const TrainOptions& options);
 
-// The engine of options.optimizer from the registry (train/registry.cc), on options.device.
-std::unique_ptr<Engine> make_engine(Model& model, const Ratings& train, const TrainOptions& options);
+// The engine of options.optimizer from the registry (train/registry.cc), on options.device. With
+// `lent` (== &train), an engine that can may reorder train's rows in place instead of copying them.
+std::unique_ptr<Engine> make_engine(Model& model, const Ratings& train, const TrainOptions& options,
+                                    Ratings* lent = nullptr);
+
+// train() on rows the engine may reorder in place (each row kept whole): fit() of a split handed over.
+TrainResult train_in_place(Model& model, Ratings& train, const Ratings& val, const TrainOptions& options,
+                           const EpochCallback& on_epoch, const RankingOptions& val_protocol);
 
 }  // namespace mfrec

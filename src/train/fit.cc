@@ -11,6 +11,7 @@
 #include "mfrec/engines.h"
 #include "mfrec/error.h"
 #include "mfrec/recommend.h"
+#include "train/engine.h"
 
 namespace mfrec {
 namespace {
@@ -73,8 +74,9 @@ RankingOptions ranking_protocol(SplitKind kind, uint64_t seed) {
 
 namespace {
 
-FitResult fit_any(const Dataset& data, const Split& split, const TrainOptions& o, const EpochCallback& on_epoch,
-                  const Model* resume) {
+// `handed`: the same split, the caller's to reorder and free (fit(Split&&)).
+FitResult fit_any(const Dataset& data, const Split& split, Split* handed, const TrainOptions& o,
+                  const EpochCallback& on_epoch, const Model* resume) {
   FitResult result;
   result.model = prepare_model(data, split.train, o);
   Model& m = result.model;
@@ -93,11 +95,17 @@ FitResult fit_any(const Dataset& data, const Split& split, const TrainOptions& o
   malloc_trim(0);
 #endif
   const RankingOptions protocol = ranking_protocol(split.kind, o.seed);
-  result.train = train(m, split.train, split.val, o, on_epoch, protocol);
+  result.train = handed ? train_in_place(m, handed->train, split.val, o, on_epoch, protocol)
+                        : train(m, split.train, split.val, o, on_epoch, protocol);
   // Validation's metrics see what each user rated in training only; the model keeps validation too.
   if (m.objective == Objective::ranking && split.val.size())
     result.val_ranking = evaluate_ranking(Recommender(std::shared_ptr<const Model>(&m, [](const Model*) {})), split.val, protocol);
-  finalize_model(m, split);
+  if (handed) {
+    m.zero_unseen(split.train);
+    m.seen = SeenItems::from(std::move(handed->train), split.val, m.n_users());
+  } else {
+    finalize_model(m, split);
+  }
   if (m.objective == Objective::ranking) {
     result.test_ranking = evaluate_ranking(Recommender(std::shared_ptr<const Model>(&m, [](const Model*) {})), split.test, protocol);
     result.val.rmse = result.test.rmse = std::nan("");
@@ -119,12 +127,21 @@ FitResult fit_any(const Dataset& data, const Split& split, const TrainOptions& o
 }  // namespace
 
 FitResult fit(const Dataset& data, const Split& split, const TrainOptions& o, const EpochCallback& on_epoch) {
-  return fit_any(data, split, o, on_epoch, nullptr);
+  return fit_any(data, split, nullptr, o, on_epoch, nullptr);
+}
+
+FitResult fit(const Dataset& data, Split&& split, const TrainOptions& o, const EpochCallback& on_epoch) {
+  return fit_any(data, split, &split, o, on_epoch, nullptr);
 }
 
 FitResult fit_from(const Model& previous, const Dataset& data, const Split& split, const TrainOptions& o,
                    const EpochCallback& on_epoch) {
-  return fit_any(data, split, o, on_epoch, &previous);
+  return fit_any(data, split, nullptr, o, on_epoch, &previous);
+}
+
+FitResult fit_from(const Model& previous, const Dataset& data, Split&& split, const TrainOptions& o,
+                   const EpochCallback& on_epoch) {
+  return fit_any(data, split, &split, o, on_epoch, &previous);
 }
 
 }  // namespace mfrec

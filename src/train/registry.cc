@@ -54,7 +54,7 @@ std::vector<EngineInfo>& table() {
                  2, false, std::nullopt});
     r.push_back({"sgd", "parallel SGD over a grid of rating blocks (FPSG/LIBMF), per-row AdaGrad", make_sgd,
                  Objective::rating, mse, {"schedule"}, check_sgd, {0.01f, 0.2f, 0.005f, 0.2f, 60}, true, true, 0,
-                 false, std::nullopt});
+                 false, std::nullopt, false, make_sgd_in_place});
     r.push_back({"als", "alternating least squares with biases (ALS-WR), exact per-row solves", make_als,
                  Objective::rating, "mean squared training error after the sweep", {}, nullptr,
                  {1, 1, 0.01f, 1.0f, 20}, true, false, 0, true, std::nullopt});

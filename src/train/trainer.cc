@@ -19,6 +19,8 @@ struct Params {
   FactorMatrix P, Q;
   std::vector<float> user_bias, item_bias;
   explicit Params(const Model& m) : dim(m.dim), P(m.P), Q(m.Q), user_bias(m.user_bias), item_bias(m.item_bias) {}
+  // Copies into the storage already held (no second copy of the tables, even for a moment).
+  void take(const Model& m) { dim = m.dim, P = m.P, Q = m.Q, user_bias = m.user_bias, item_bias = m.item_bias; }
   void restore(Model& m) const { m.dim = dim, m.P = P, m.Q = Q, m.user_bias = user_bias, m.item_bias = item_bias; }
 };
 
@@ -34,8 +36,10 @@ double validation_ndcg(const Model& model, const Ratings& val, const RankingOpti
 
 }  // namespace
 
-TrainResult train(Model& model, const Ratings& train_part, const Ratings& val, const TrainOptions& o,
-                  const EpochCallback& on_epoch, const RankingOptions& val_protocol) {
+namespace {
+
+TrainResult train_any(Model& model, const Ratings& train_part, Ratings* lent, const Ratings& val, const TrainOptions& o,
+                      const EpochCallback& on_epoch, const RankingOptions& val_protocol) {
   o.validate();
   if (train_part.size() == 0) throw DataError("no training ratings: the split left the training part empty");
   const EngineInfo& info = engine_info(o.optimizer);
@@ -47,7 +51,7 @@ TrainResult train(Model& model, const Ratings& train_part, const Ratings& val, c
   // Validation leaves out what each user rated in training; a model prepared by prepare_model has it.
   if (ranking && model.seen.offsets.size() != model.n_users() + 1) model.seen = SeenItems::from(train_part, model.n_users());
   model.objective = info.objective;
-  auto engine = make_engine(model, train_part, o);
+  auto engine = make_engine(model, train_part, o, lent);
   model.fold_in = engine->prior(o);  // validation may fold users in (held-out users); final below
   TrainResult result;
   Params best(model);
@@ -95,7 +99,7 @@ TrainResult train(Model& model, const Ratings& train_part, const Ratings& val, c
       result.best_epoch = epoch;
       since_best = 0;
       engine->sync();
-      best = Params(model);
+      best.take(model);
     } else if (o.patience && ++since_best >= o.patience) {
       result.early_stopped = true;
       break;
@@ -114,6 +118,18 @@ TrainResult train(Model& model, const Ratings& train_part, const Ratings& val, c
   }
   model.fold_in = engine->prior(o);
   return result;
+}
+
+}  // namespace
+
+TrainResult train(Model& model, const Ratings& train_part, const Ratings& val, const TrainOptions& o,
+                  const EpochCallback& on_epoch, const RankingOptions& val_protocol) {
+  return train_any(model, train_part, nullptr, val, o, on_epoch, val_protocol);
+}
+
+TrainResult train_in_place(Model& model, Ratings& train_part, const Ratings& val, const TrainOptions& o,
+                           const EpochCallback& on_epoch, const RankingOptions& val_protocol) {
+  return train_any(model, train_part, &train_part, val, o, on_epoch, val_protocol);
 }
 
 }  // namespace mfrec

@@ -123,6 +123,7 @@ int run_rank0(TrainCommand& a, TrainingData& d, uint32_t checkpoint_every) {
              count_of(size_t(comm.size()), "rank"), count_of(d.options.thread_count(), "thread"));
   dist::MemoryReport memory;
   TrainHooks hooks;
+  hooks.keep_split = true;  // the checkpoints (write_checkpoint) read the training part between epochs
   hooks.before_fit = [&](const Model* resume) {
     const uint64_t before = resume ? resume->meta.value("epochs_done", uint64_t(0)) : 0;
     dist::checkpoint_every(checkpoint_every, [&a, &d, before](const Model& m, uint32_t epoch) {

@@ -31,6 +31,7 @@
 #include "mfrec/error.h"
 #include "model/kernels.h"
 #include "train/parts/block_scheduler.h"
+#include "train/parts/rating_grid.h"
 #include "train/engine.h"
 #include "train/parts/samples.h"
 #include "train/parts/shuffle.h"
@@ -45,9 +46,46 @@ constexpr size_t kMaxGridSide = 1024;
 
 inline uint64_t mix(uint64_t x) { return splitmix64_mix(x); }
 
+using sgd::ColumnRun;
 using sgd::Ctx;
-using sgd::Kernel;
 using sgd::pick_kernel;
+using sgd::SampleRun;
+
+// The training ratings in grid order (rating_grid.h): the caller's own columns when it lends them
+// (reordered in place, their ids given back when training ends, however it ends), else a copy.
+class GridRows {
+ public:
+  GridRows() = default;
+  GridRows(const GridRows&) = delete;
+  GridRows& operator=(const GridRows&) = delete;
+  ~GridRows() {
+    if (lent_ && built_) restore_ids(*lent_, grid_, threads_);
+  }
+  void build(const Ratings& train, Ratings* lent, const Model& m, uint32_t side, uint64_t seed, int threads) {
+    threads_ = threads;
+    if (lent) {
+      lent_ = rows_ = lent;
+    } else {
+      own_.user = train.user, own_.item = train.item, own_.value = train.value;
+      rows_ = &own_;
+    }
+    grid_ = make_grid(*rows_, m.n_users(), m.n_items(), side, seed, threads);
+    built_ = true;
+    base_.resize(m.n_users());
+    for (size_t u = 0; u < base_.size(); ++u) base_[grid_.user_index[u]] = m.user_mean[u];
+  }
+  const RatingGrid& grid() const { return grid_; }
+  ColumnRun run() const { return {rows_->user.data(), rows_->item.data(), rows_->value.data(), base_.data()}; }
+
+ private:
+  Ratings* lent_ = nullptr;
+  Ratings own_;
+  Ratings* rows_ = nullptr;
+  RatingGrid grid_;
+  std::vector<float> base_;  // the users' means, by grid row
+  bool built_ = false;
+  int threads_ = 1;
+};
 
 // A factor table's rows in the engine's own order (the grid's, see RatingGrid), starting on 64-byte
 // boundaries. The model's storage is where the allocator put it: a 16-byte offset splits every other
@@ -82,7 +120,7 @@ class RowTable {
 
 class SgdEngine final : public Engine {
  public:
-  SgdEngine(Model& model, const Ratings& train, const TrainOptions& o, SgdSchedule schedule)
+  SgdEngine(Model& model, const Ratings& train, Ratings* lent, const TrainOptions& o, SgdSchedule schedule)
       : Engine(model), o_(o), schedule_(schedule), n_(train.size()), threads_(int(o.thread_count())),
         Gu_(2 * model.n_users(), 1.0f), Gi_(2 * model.n_items(), 1.0f) {
     if (model.dim != o.dim) throw UsageError("sgd: the model's dim differs from the options'");
@@ -95,10 +133,10 @@ class SgdEngine final : public Engine {
         throw UsageError(fmt::format("sgd: `blocks` {} is more than this data allows (at most {}: the smaller of the "
                                      "{} users, the {} items and {})", o.blocks, most, model.n_users(), model.n_items(), kMaxGridSide));
       const uint32_t side = o.blocks ? o.blocks : auto_grid_side(uint32_t(threads_), model.n_users(), model.n_items(), row_bytes);
-      grid_ = make_grid(train, model, side, o.seed);
-      scheduler_ = std::make_unique<BlockScheduler>(grid_.side);
-      user_row_ = grid_.user_index;
-      item_row_ = grid_.item_index;
+      rows_.build(train, lent, model, side, o.seed, threads_);
+      scheduler_ = std::make_unique<BlockScheduler>(rows_.grid().side);
+      user_row_ = rows_.grid().user_index;
+      item_row_ = rows_.grid().item_index;
     } else {
       const std::vector<Sample> samples = pack_samples(train, model);
       shuffled_.resize(samples.size());
@@ -136,12 +174,16 @@ class SgdEngine final : public Engine {
   template <typename T>
   double epoch_impl(T* P, T* Q, uint64_t seed) {
     const Ctx c{bu_.data(), bi_.data(), Gu_.data(), Gi_.data(), o_.lr, o_.reg, o_.bias_reg(), o_.dim};
-    const Kernel<T> kernel = pick_kernel<T>(o_.dim, model_.kind == ModelKind::biased);
+    const bool biased = model_.kind == ModelKind::biased;
     if (schedule_ == SgdSchedule::blocks) {
+      const auto kernel = pick_kernel<T, ColumnRun>(o_.dim, biased);
+      const ColumnRun rows = rows_.run();
+      const std::vector<uint64_t>& at = rows_.grid().offsets;
       return run_grid_epoch(*scheduler_, threads_, seed, [&](int b, int) {
-        return kernel(grid_.begin(uint32_t(b)), grid_.end(uint32_t(b)), P, Q, c, mix(seed + uint64_t(b)));
+        return kernel(rows, at[size_t(b)], at[size_t(b) + 1], P, Q, c, mix(seed + uint64_t(b)));
       });
     }
+    const auto kernel = pick_kernel<T, SampleRun>(o_.dim, biased);
     // Hogwild: the shuffled ratings in chunks, taken in a fresh random order each epoch.
     const size_t chunks = std::min<size_t>(n_, size_t(64) * size_t(threads_)), per = (n_ + chunks - 1) / chunks;
     std::vector<uint32_t> order(chunks);
@@ -152,7 +194,7 @@ class SgdEngine final : public Engine {
 #pragma omp parallel num_threads(threads_) reduction(+ : sse)
     for (size_t at; (at = next.fetch_add(1, std::memory_order_relaxed)) < chunks;) {
       const size_t begin = order[at] * per, end = std::min(n_, begin + per);
-      if (begin < end) sse += kernel(shuffled_.data() + begin, shuffled_.data() + end, P, Q, c, mix(seed + at));
+      if (begin < end) sse += kernel(SampleRun{shuffled_.data()}, begin, end, P, Q, c, mix(seed + at));
     }
     return sse;
   }
@@ -167,19 +209,24 @@ class SgdEngine final : public Engine {
   RowTable P_, Q_;
   std::vector<float> bu_, bi_;
   std::vector<float> Gu_, Gi_;  // AdaGrad: {row, bias} per user and per item (engine order), 1 at first
-  RatingGrid grid_;
+  GridRows rows_;
   std::unique_ptr<BlockScheduler> scheduler_;
   std::vector<Sample> shuffled_;  // hogwild
 };
 
 }  // namespace
 
-std::unique_ptr<Engine> make_sgd_engine(Model& model, const Ratings& train, const TrainOptions& o, SgdSchedule schedule) {
-  return std::make_unique<SgdEngine>(model, train, o, schedule);
+std::unique_ptr<Engine> make_sgd_engine(Model& model, const Ratings& train, const TrainOptions& o, SgdSchedule schedule,
+                                        Ratings* lent) {
+  return std::make_unique<SgdEngine>(model, train, lent, o, schedule);
 }
 
 std::unique_ptr<Engine> make_sgd(Model& model, const Ratings& train, const TrainOptions& o) {
   return make_sgd_engine(model, train, o, o.schedule == "hogwild" ? SgdSchedule::hogwild : SgdSchedule::blocks);
+}
+
+std::unique_ptr<Engine> make_sgd_in_place(Model& model, Ratings& train, const TrainOptions& o) {
+  return make_sgd_engine(model, train, o, o.schedule == "hogwild" ? SgdSchedule::hogwild : SgdSchedule::blocks, &train);
 }
 
 }  // namespace mfrec

@@ -10,7 +10,8 @@ enum class SgdSchedule {
   hogwild,  // threads take ratings from one shuffled array, no coordination at all
 };
 
+// With `lent`, the grid is built in train's own columns (lent == &train), which come back reordered.
 std::unique_ptr<Engine> make_sgd_engine(Model& model, const Ratings& train, const TrainOptions& options,
-                                        SgdSchedule schedule);
+                                        SgdSchedule schedule, Ratings* lent = nullptr);
 
 }  // namespace mfrec

@@ -39,14 +39,31 @@ struct Step {
 // Squared errors add up in float over runs of kRun updates, in double across runs.
 constexpr uint64_t kRun = 1024;
 
+// Where a run of updates reads its ratings: packed samples (the distributed strata, Hogwild), or
+// columns (the grid, built in place in the training part's own columns) with the users' means aside.
+// known(n) = mu_u - r, the part of the error the factors do not give.
+struct SampleRun {
+  const Sample* s;
+  uint32_t user(size_t n) const { return s[n].user; }
+  uint32_t item(size_t n) const { return s[n].item; }
+  float known(size_t n) const { return s[n].base - s[n].rating; }
+};
+struct ColumnRun {
+  const uint32_t* users;
+  const uint32_t* items;
+  const float* values;
+  const float* base;  // by user
+  uint32_t user(size_t n) const { return users[n]; }
+  uint32_t item(size_t n) const { return items[n]; }
+  float known(size_t n) const { return base[users[n]] - values[n]; }
+};
+
 // The scalar part of an update: the error, the AdaGrad rates, the biases and the accumulators.
 // Callers pass `Ctx` by value so that the compiler keeps it in registers.
 template <bool Biased>
-inline Step scalar_step(const Sample& s, float dot, float pp, float qq, const Ctx c, float& sse) {
-  const uint32_t u = s.user, i = s.item;
+inline Step scalar_step(uint32_t u, uint32_t i, float known, float dot, float pp, float qq, const Ctx c, float& sse) {
   float* Gu = c.Gu + 2 * size_t(u);
   float* Gi = c.Gi + 2 * size_t(i);
-  float known = s.base - s.rating;
   if constexpr (Biased) known += c.bu[u] + c.bi[i];
   const float e = known + dot, e2 = e * e;
   sse += e2;
@@ -83,12 +100,12 @@ inline Step scalar_step(const Sample& s, float dot, float pp, float qq, const Ct
   return st;
 }
 
-// One pass over samples [s, end): returns the sum of squared errors seen before each update.
+// One pass over ratings [from, to) of `src`: returns the sum of squared errors seen before each update.
 // K > 0: the dimension is K (the loops are unrolled); K == 0: the dimension is ctx.k.
 // The portable version: plain loops that the compiler vectorises.
-template <typename T, uint32_t K, bool Biased>
-MFREC_MULTIVERSION double sgd_run(const Sample* s, const Sample* end, T* __restrict P, T* __restrict Q, const Ctx& ctx,
-               uint64_t noise) {
+template <typename Src, typename T, uint32_t K, bool Biased>
+MFREC_MULTIVERSION double sgd_run(const Src& src, size_t from, size_t to, T* __restrict P, T* __restrict Q,
+                                  const Ctx& ctx, uint64_t noise) {
   const Ctx c = ctx;
   constexpr bool kF32 = std::is_same_v<T, float>;
   const uint32_t k = K ? K : c.k;
@@ -99,9 +116,10 @@ MFREC_MULTIVERSION double sgd_run(const Sample* s, const Sample* end, T* __restr
   if (!kF32 && !K) dynamic.reset(tmp = new float[2 * size_t(k)]);
   double total = 0;
   float sse = 0;
-  for (uint64_t n = 0; s != end; ++s, ++n) {
-    T* __restrict p = P + size_t(s->user) * k;
-    T* __restrict q = Q + size_t(s->item) * k;
+  for (uint64_t n = 0, at = from; at != to; ++at, ++n) {
+    const uint32_t u = src.user(at), i = src.item(at);
+    T* __restrict p = P + size_t(u) * k;
+    T* __restrict q = Q + size_t(i) * k;
     float* __restrict pf;
     float* __restrict qf;
     if constexpr (kF32) {
@@ -114,7 +132,7 @@ MFREC_MULTIVERSION double sgd_run(const Sample* s, const Sample* end, T* __restr
     float dot = 0, pp = 0, qq = 0;
 #pragma omp simd reduction(+ : dot, pp, qq)
     for (uint32_t d = 0; d < k; ++d) dot += pf[d] * qf[d], pp += pf[d] * pf[d], qq += qf[d] * qf[d];
-    const Step st = scalar_step<Biased>(*s, dot, pp, qq, c, sse);
+    const Step st = scalar_step<Biased>(u, i, src.known(at), dot, pp, qq, c, sse);
 #pragma omp simd
     for (uint32_t d = 0; d < k; ++d) {
       const float pd = pf[d], qd = qf[d];
@@ -166,9 +184,9 @@ MFREC_TARGET_AVX2 inline __m256 dot_rows(const __m256* x, const __m256* y) {
   return acc[0];
 }
 
-template <typename T, uint32_t V, bool Biased>
-MFREC_TARGET_AVX2 double sgd_run_x86(const Sample* s, const Sample* end, T* __restrict P, T* __restrict Q, const Ctx& ctx,
-                   uint64_t noise) {
+template <typename Src, typename T, uint32_t V, bool Biased>
+MFREC_TARGET_AVX2 double sgd_run_x86(const Src& src, size_t from, size_t to, T* __restrict P, T* __restrict Q,
+                                     const Ctx& ctx, uint64_t noise) {
   constexpr uint32_t K = 8 * V;
   const Ctx c = ctx;
   // Rows of the update kPrefetch samples ahead are fetched into L1 now: the rows of a block live in
@@ -176,18 +194,19 @@ MFREC_TARGET_AVX2 double sgd_run_x86(const Sample* s, const Sample* end, T* __re
   constexpr uint32_t kLines = (K * sizeof(T) + 63) / 64, kPrefetch = 4;
   double total = 0;
   float sse = 0;
-  for (uint64_t n = 0; s != end; ++s, ++n) {
-    T* p = P + size_t(s->user) * K;
-    T* q = Q + size_t(s->item) * K;
-    if (end - s > kPrefetch) {
-      const char* pn = reinterpret_cast<const char*>(P + size_t(s[kPrefetch].user) * K);
-      const char* qn = reinterpret_cast<const char*>(Q + size_t(s[kPrefetch].item) * K);
+  for (uint64_t n = 0, at = from; at != to; ++at, ++n) {
+    const uint32_t u = src.user(at), i = src.item(at);
+    T* p = P + size_t(u) * K;
+    T* q = Q + size_t(i) * K;
+    if (to - at > kPrefetch) {
+      const char* pn = reinterpret_cast<const char*>(P + size_t(src.user(at + kPrefetch)) * K);
+      const char* qn = reinterpret_cast<const char*>(Q + size_t(src.item(at + kPrefetch)) * K);
       for (uint32_t l = 0; l < kLines; ++l) _mm_prefetch(pn + 64 * l, _MM_HINT_T0), _mm_prefetch(qn + 64 * l, _MM_HINT_T0);
     }
     __m256 pv[V], qv[V];
     for (uint32_t v = 0; v < V; ++v) pv[v] = load8(p + 8 * v), qv[v] = load8(q + 8 * v);
     const __m128 sums = reduce4(dot_rows<V>(pv, qv), dot_rows<V>(pv, pv), dot_rows<V>(qv, qv), _mm256_setzero_ps());
-    const Step st = scalar_step<Biased>(*s, _mm_cvtss_f32(sums), _mm_cvtss_f32(_mm_movehdup_ps(sums)),
+    const Step st = scalar_step<Biased>(u, i, src.known(at), _mm_cvtss_f32(sums), _mm_cvtss_f32(_mm_movehdup_ps(sums)),
                                         _mm_cvtss_f32(_mm_unpackhi_ps(sums, sums)), c, sse);
     const __m256 ap = _mm256_set1_ps(st.ap), bp = _mm256_set1_ps(st.bp);
     const __m256 aq = _mm256_set1_ps(st.aq), bq = _mm256_set1_ps(st.bq);
@@ -215,31 +234,31 @@ MFREC_TARGET_AVX2 double sgd_run_x86(const Sample* s, const Sample* end, T* __re
 }
 #endif
 
-template <typename T>
-using Kernel = double (*)(const Sample*, const Sample*, T*, T*, const Ctx&, uint64_t);
+template <typename T, typename Src>
+using Kernel = double (*)(const Src&, size_t, size_t, T*, T*, const Ctx&, uint64_t);
 
-template <typename T, bool Biased>
-Kernel<T> pick_kernel(uint32_t k) {
+template <typename T, typename Src, bool Biased>
+Kernel<T, Src> pick_kernel(uint32_t k) {
 #if defined(MFREC_HAS_AVX2_KERNELS)
   if (cpu_has_avx2()) switch (k) {
-      case 16: return &sgd_run_x86<T, 2, Biased>;
-      case 32: return &sgd_run_x86<T, 4, Biased>;
-      case 64: return &sgd_run_x86<T, 8, Biased>;
-      case 128: return &sgd_run_x86<T, 16, Biased>;
+      case 16: return &sgd_run_x86<Src, T, 2, Biased>;
+      case 32: return &sgd_run_x86<Src, T, 4, Biased>;
+      case 64: return &sgd_run_x86<Src, T, 8, Biased>;
+      case 128: return &sgd_run_x86<Src, T, 16, Biased>;
     }
 #endif
   switch (k) {
-    case 16: return &sgd_run<T, 16, Biased>;
-    case 32: return &sgd_run<T, 32, Biased>;
-    case 64: return &sgd_run<T, 64, Biased>;
-    case 128: return &sgd_run<T, 128, Biased>;
-    default: return &sgd_run<T, 0, Biased>;
+    case 16: return &sgd_run<Src, T, 16, Biased>;
+    case 32: return &sgd_run<Src, T, 32, Biased>;
+    case 64: return &sgd_run<Src, T, 64, Biased>;
+    case 128: return &sgd_run<Src, T, 128, Biased>;
+    default: return &sgd_run<Src, T, 0, Biased>;
   }
 }
 
-template <typename T>
-Kernel<T> pick_kernel(uint32_t k, bool biased) {
-  return biased ? pick_kernel<T, true>(k) : pick_kernel<T, false>(k);
+template <typename T, typename Src>
+Kernel<T, Src> pick_kernel(uint32_t k, bool biased) {
+  return biased ? pick_kernel<T, Src, true>(k) : pick_kernel<T, Src, false>(k);
 }
 
 }  // namespace mfrec::sgd
