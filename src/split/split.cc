@@ -226,12 +226,21 @@ Split make_split(Ratings&& all, const SplitOptions& o, bool keep_time) {
   return s;
 }
 
-Split split_given(const Ratings& train, const Ratings& test, const SplitOptions& o) {
+namespace {
+
+// The given training part's rows, validation held out.
+Rows given_rows(const Ratings& train, const SplitOptions& o) {
   Rows rows;
   rows.train.resize(train.size());
   std::iota(rows.train.begin(), rows.train.end(), 0u);
   hold_out_validation(rows, o, &train);
-  Split s = materialize(train, rows, nullptr);
+  return rows;
+}
+
+}  // namespace
+
+Split split_given(const Ratings& train, const Ratings& test, const SplitOptions& o) {
+  Split s = materialize(train, given_rows(train, o), nullptr);
   s.test = test;
   s.kind = SplitKind::files;
   return s;
@@ -242,11 +251,7 @@ Split split_given(Ratings&& train, Ratings&& test, const SplitOptions& o) {
   if (o.val_ratio == 0 && !o.val_temporal) {
     s.train = std::move(train);  // nothing held out: no copy at all
   } else {
-    Rows rows;
-    rows.train.resize(train.size());
-    std::iota(rows.train.begin(), rows.train.end(), 0u);
-    hold_out_validation(rows, o, &train);
-    s = materialize(train, rows, &train);
+    s = materialize(train, given_rows(train, o), &train);
     train = Ratings{};
   }
   s.test = std::move(test);
