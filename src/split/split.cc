@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <span>
 
 #include <fmt/format.h>
 
@@ -12,24 +13,42 @@
 namespace mfrec {
 namespace {
 
-// Rows grouped by user, each group in file order.
-std::vector<std::vector<uint32_t>> rows_by_user(const Ratings& r) {
-  uint32_t n_users = r.size() ? *std::max_element(r.user.begin(), r.user.end()) + 1 : 0;
-  std::vector<std::vector<uint32_t>> groups(n_users);
-  for (uint32_t k = 0; k < r.size(); ++k) groups[r.user[k]].push_back(k);
-  return groups;
+// Rows grouped by user, each group in file order, as compressed rows (4 bytes a rating, no slack).
+class UserRows {
+ public:
+  explicit UserRows(const Ratings& r) {
+    const uint32_t n_users = r.size() ? *std::max_element(r.user.begin(), r.user.end()) + 1 : 0;
+    start_.assign(size_t(n_users) + 1, 0);
+    for (uint32_t u : r.user) ++start_[u + 1];
+    for (size_t u = 0; u < n_users; ++u) start_[u + 1] += start_[u];
+    rows_.resize(r.size());
+    std::vector<uint64_t> fill(start_.begin(), start_.end() - 1);
+    for (uint32_t k = 0; k < r.size(); ++k) rows_[fill[r.user[k]]++] = k;
+  }
+  size_t users() const { return start_.size() - 1; }
+  std::span<uint32_t> of(size_t u) { return {rows_.data() + start_[u], rows_.data() + start_[u + 1]}; }
+
+ private:
+  std::vector<uint64_t> start_;
+  std::vector<uint32_t> rows_;
+};
+
+void by_time(std::span<uint32_t> rows, const Ratings& r) {
+  std::stable_sort(rows.begin(), rows.end(), [&](uint32_t a, uint32_t b) { return r.time[a] < r.time[b]; });
 }
 
 // Per user, the first floor((1 - ratio) * count) rows train, the rest test. The epsilon makes the
 // floor exact where (1 - ratio) * count is an integer, as the reference's int(0.8 * count) is.
-void per_user_cut(const Ratings& r, double ratio, bool by_time, std::vector<uint32_t>& train,
+void per_user_cut(const Ratings& r, double ratio, bool time, std::vector<uint32_t>& train,
                   std::vector<uint32_t>& test) {
-  for (auto& rows : rows_by_user(r)) {
-    if (by_time)
-      std::stable_sort(rows.begin(), rows.end(), [&](uint32_t a, uint32_t b) { return r.time[a] < r.time[b]; });
+  UserRows groups(r);
+  train.reserve(r.size()), test.reserve(r.size());  // only what is written counts in memory
+  for (size_t u = 0; u < groups.users(); ++u) {
+    const std::span<uint32_t> rows = groups.of(u);
+    if (time) by_time(rows, r);
     const size_t cut = size_t(std::floor((1.0 - ratio) * double(rows.size()) + 1e-9));
-    train.insert(train.end(), rows.begin(), rows.begin() + cut);
-    test.insert(test.end(), rows.begin() + cut, rows.end());
+    train.insert(train.end(), rows.begin(), rows.begin() + ptrdiff_t(cut));
+    test.insert(test.end(), rows.begin() + ptrdiff_t(cut), rows.end());
   }
 }
 
@@ -112,13 +131,14 @@ Split materialize(const Ratings& all, const Rows& rows, Ratings* owned) {
 void leave_one_out(const Ratings& r, const SplitOptions& o, Rows& rows) {
   check_ratio(o.val_ratio, "val_ratio");
   const size_t keep = o.val_ratio > 0 ? 3 : 2;  // ratings a user needs to give one to each part
-  for (auto& user_rows : rows_by_user(r)) {
-    if (r.has_time())
-      std::stable_sort(user_rows.begin(), user_rows.end(), [&](uint32_t a, uint32_t b) { return r.time[a] < r.time[b]; });
+  UserRows groups(r);
+  for (size_t u = 0; u < groups.users(); ++u) {
+    std::span<uint32_t> user_rows = groups.of(u);
+    if (r.has_time()) by_time(user_rows, r);
     if (user_rows.size() >= keep) {
       rows.test.push_back(user_rows.back());
-      user_rows.pop_back();
-      if (o.val_ratio > 0) rows.val.push_back(user_rows.back()), user_rows.pop_back();
+      user_rows = user_rows.first(user_rows.size() - 1);
+      if (o.val_ratio > 0) rows.val.push_back(user_rows.back()), user_rows = user_rows.first(user_rows.size() - 1);
     }
     rows.train.insert(rows.train.end(), user_rows.begin(), user_rows.end());
   }
@@ -131,15 +151,16 @@ void held_out_users(const Ratings& r, const SplitOptions& o, Rows& rows) {
   check_ratio(o.test_ratio, "test_ratio");
   check_ratio(o.val_ratio, "val_ratio");
   if (o.test_ratio + o.val_ratio >= 1) throw UsageError("`test_ratio` plus `val_ratio` must be below 1");
-  auto groups = rows_by_user(r);
-  std::vector<uint32_t> users(groups.size());
+  UserRows groups(r);
+  std::vector<uint32_t> users(groups.users());
   std::iota(users.begin(), users.end(), 0u);
   Random(o.seed ^ 0x05e75ull).shuffle(users);
   const size_t n_test = size_t(std::llround(double(users.size()) * o.test_ratio));
   const size_t n_val = size_t(std::llround(double(users.size()) * o.val_ratio));
   for (size_t k = 0; k < users.size(); ++k) {
     auto& to = k < n_test ? rows.test : k < n_test + n_val ? rows.val : rows.train;
-    to.insert(to.end(), groups[users[k]].begin(), groups[users[k]].end());
+    const std::span<uint32_t> of = groups.of(users[k]);
+    to.insert(to.end(), of.begin(), of.end());
   }
   for (auto* v : {&rows.train, &rows.val, &rows.test}) std::sort(v->begin(), v->end());
 }
