@@ -192,7 +192,7 @@ TEST(Reader, PathErrors) {
     load_dataset({.path = one_line});
     FAIL();
   } catch (const DataError& e) {
-    EXPECT_NE(std::string(e.what()).find("ratings.dat:1: a line longer than 2 MiB"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("ratings.dat:1: a line longer than 4 MiB"), std::string::npos) << e.what();
   }
 }
 

@@ -145,12 +145,12 @@ int threads_for(int threads) { return threads > 0 ? threads : std::min(omp_get_m
 
 // Reads in blocks rather than mapping the whole file: only a block of the text (and the ratings the
 // threads parsed from it) is in memory at a time, next to the parsed arrays (peak memory matters as
-// much as speed for large files). 2 MiB blocks keep both small and still amortise a hand-over.
+// much as speed for large files).
 // `read(buf, n)` gives the next bytes (0 at the end); `size` is the whole size, 0 when unknown.
 template <typename Read>
 Ratings read_blocks(const std::string& file, Read read, uint64_t size, const Layout& layout, IdMap& users,
                     IdMap& items, ReadReport* report, int threads) {
-  constexpr size_t kBlock = 2 << 20;
+  constexpr size_t kBlock = 4 << 20;
   BlockParser parser(file, layout, users, items, threads_for(threads));
   std::string buf(kBlock, '\0');
   size_t kept = 0, total = 0;
@@ -169,7 +169,7 @@ Ratings read_blocks(const std::string& file, Read read, uint64_t size, const Lay
     }
     const size_t cut = eof ? have : text.rfind('\n') + 1;  // feed whole lines only
     if (cut == 0 && !eof)  // no line end in a whole block: no ratings file looks like that
-      throw DataError(where(file, parser.lines_read() + 1, "a line longer than 2 MiB: not a ratings file"));
+      throw DataError(where(file, parser.lines_read() + 1, "a line longer than 4 MiB: not a ratings file"));
     parser.feed(text.substr(0, cut));
     kept = have - cut;
     std::memmove(buf.data(), buf.data() + cut, kept);

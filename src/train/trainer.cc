@@ -34,10 +34,6 @@ double validation_ndcg(const Model& model, const Ratings& val, const RankingOpti
   return evaluate_ranking(rec, val, o).ndcg;
 }
 
-}  // namespace
-
-namespace {
-
 TrainResult train_any(Model& model, const Ratings& train_part, Ratings* lent, const Ratings& val, const TrainOptions& o,
                       const EpochCallback& on_epoch, const RankingOptions& val_protocol) {
   o.validate();
