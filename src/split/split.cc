@@ -37,19 +37,25 @@ void by_time(std::span<uint32_t> rows, const Ratings& r) {
   std::stable_sort(rows.begin(), rows.end(), [&](uint32_t a, uint32_t b) { return r.time[a] < r.time[b]; });
 }
 
-// Per user, the first floor((1 - ratio) * count) rows train, the rest test. The epsilon makes the
-// floor exact where (1 - ratio) * count is an integer, as the reference's int(0.8 * count) is.
+// Per user, the first floor((1 - ratio) * count) rows train, the rest test, each list in file order.
+// The epsilon makes the floor exact where (1 - ratio) * count is an integer, as the reference's
+// int(0.8 * count) is. The grouping is freed before the lists are made: one of them is held at a time.
 void per_user_cut(const Ratings& r, double ratio, bool time, std::vector<uint32_t>& train,
                   std::vector<uint32_t>& test) {
-  UserRows groups(r);
-  train.reserve(r.size()), test.reserve(r.size());  // only what is written counts in memory
-  for (size_t u = 0; u < groups.users(); ++u) {
-    const std::span<uint32_t> rows = groups.of(u);
-    if (time) by_time(rows, r);
-    const size_t cut = size_t(std::floor((1.0 - ratio) * double(rows.size()) + 1e-9));
-    train.insert(train.end(), rows.begin(), rows.begin() + ptrdiff_t(cut));
-    test.insert(test.end(), rows.begin() + ptrdiff_t(cut), rows.end());
+  std::vector<bool> to_test(r.size(), false);
+  size_t n_test = 0;
+  {
+    UserRows groups(r);
+    for (size_t u = 0; u < groups.users(); ++u) {
+      const std::span<uint32_t> rows = groups.of(u);
+      if (time) by_time(rows, r);
+      const size_t cut = size_t(std::floor((1.0 - ratio) * double(rows.size()) + 1e-9));
+      for (size_t k = cut; k < rows.size(); ++k) to_test[rows[k]] = true;
+      n_test += rows.size() - cut;
+    }
   }
+  train.reserve(train.size() + r.size() - n_test), test.reserve(test.size() + n_test);
+  for (uint32_t k = 0; k < r.size(); ++k) (to_test[k] ? test : train).push_back(k);
 }
 
 void check_ratio(double ratio, const char* name) {
