@@ -22,6 +22,9 @@ void check_folds(const SplitOptions& o) {
                      std::to_string(o.folds) + ", fold " + std::to_string(o.fold) + ")");
 }
 
+// The validation hold-out orders by time only when it is temporal and holds something out.
+bool validation_by_time(const SplitOptions& o) { return o.val_temporal && o.val_ratio > 0; }
+
 }  // namespace
 
 SplitData split_dataset(Dataset data, const SplitOptions& options, bool keep_time) {
@@ -40,7 +43,7 @@ SplitData load_split(const ReadOptions& read, const SplitOptions& options, const
     check_folds(options);
     ReadOptions r = read;  // timestamps are kept only where the split or the engine reads them
     r.timestamps = keep_time || options.kind == SplitKind::temporal || options.kind == SplitKind::loo ||
-                   (options.val_temporal && options.val_ratio > 0);
+                   validation_by_time(options);
     return split_dataset(load_dataset(r), options, keep_time);
   }
   if (train_file.empty() || test_file.empty()) throw UsageError("split `files` needs a `train` file and a `test` file");
@@ -56,7 +59,7 @@ SplitData load_split(const ReadOptions& read, const SplitOptions& options, const
   r.path = resolve(train_file);
   d.source = detect_source(r);
   Layout layout = d.source.layout;
-  layout.keep_time = keep_time || (options.val_temporal && options.val_ratio > 0);
+  layout.keep_time = keep_time || validation_by_time(options);
   Ratings train = read_ratings(d.source.ratings_file, layout, d.users, d.items, &d.report);
   if (read.min_rating) train = keep_at_least(train, *read.min_rating, d.source.ratings_file);
   r.path = resolve(test_file);

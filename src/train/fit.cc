@@ -59,10 +59,18 @@ Model prepare_model(const Dataset& data, const Ratings& train, const TrainOption
   return m;
 }
 
-void finalize_model(Model& m, const Split& split) {
+namespace {
+
+// With `handed` (== &split), the training part is freed as the seen items are made from it.
+void finalize(Model& m, const Split& split, Split* handed) {
   m.zero_unseen(split.train);
-  m.seen = SeenItems::from(split.train, split.val, m.n_users());
+  m.seen = handed ? SeenItems::from(std::move(handed->train), split.val, m.n_users())
+                  : SeenItems::from(split.train, split.val, m.n_users());
 }
+
+}  // namespace
+
+void finalize_model(Model& m, const Split& split) { finalize(m, split, nullptr); }
 
 RankingOptions ranking_protocol(SplitKind kind, uint64_t seed) {
   RankingOptions r;
@@ -100,12 +108,7 @@ FitResult fit_any(const Dataset& data, const Split& split, Split* handed, const 
   // Validation's metrics see what each user rated in training only; the model keeps validation too.
   if (m.objective == Objective::ranking && split.val.size())
     result.val_ranking = evaluate_ranking(Recommender(std::shared_ptr<const Model>(&m, [](const Model*) {})), split.val, protocol);
-  if (handed) {
-    m.zero_unseen(split.train);
-    m.seen = SeenItems::from(std::move(handed->train), split.val, m.n_users());
-  } else {
-    finalize_model(m, split);
-  }
+  finalize(m, split, handed);
   if (m.objective == Objective::ranking) {
     result.test_ranking = evaluate_ranking(Recommender(std::shared_ptr<const Model>(&m, [](const Model*) {})), split.test, protocol);
     result.val.rmse = result.test.rmse = std::nan("");
