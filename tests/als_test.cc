@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <Eigen/Dense>
+#include <algorithm>
 #include <cmath>
 
 #include "test_util.h"
@@ -102,6 +103,49 @@ double objective(const Model& m, const Ratings& train, double lambda, double lam
   for (size_t u = 0; u < m.n_users(); ++u) reg += nu[u] * (lambda * row(m.P, u).squaredNorm() + lambda_b * m.user_bias[u] * m.user_bias[u]);
   for (size_t i = 0; i < m.n_items(); ++i) reg += ni[i] * (lambda * row(m.Q, i).squaredNorm() + lambda_b * m.item_bias[i] * m.item_bias[i]);
   return sse + reg;
+}
+
+// A split handed over (fit(Split&&)): the user side is made of the training part's own columns
+// (two_sides.h); the model is the one a kept split gives, to the bit, for als and mcmc.
+TEST(Als, AHandedOverSplitTrainsTheSameModelAsMcmcDoes) {
+  const SplitData& d = test::small_random_split();
+  for (const char* engine : {"als", "mcmc"}) {
+    TrainOptions o = als_options();
+    o.optimizer = engine;
+    o.epochs = 3;
+    o.burn_in = 1;
+    o.threads = 2;
+    const FitResult kept = fit(d.data, d.split, o);
+    Split handed = d.split;
+    const FitResult r = fit(d.data, std::move(handed), o);
+    EXPECT_EQ(handed.train.size(), 0u);
+    EXPECT_EQ(test::largest_difference(r.model, kept.model), 0.0) << engine;
+    EXPECT_EQ(r.test.rmse, kept.test.rmse) << engine;
+  }
+}
+
+// Rows lent to an engine come back reordered, with targets for values, each with its own user and
+// item: what fit() reads of them afterwards.
+TEST(Als, LentRowsKeepEachRowsUserAndItem) {
+  const SplitData& d = test::small_random_split();
+  auto pairs = [](const Ratings& r) {
+    std::vector<std::pair<uint32_t, uint32_t>> v;
+    for (size_t k = 0; k < r.size(); ++k) v.emplace_back(r.user[k], r.item[k]);
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  for (const char* engine : {"als", "mcmc", "ials"}) {
+    TrainOptions o = als_options();
+    o.optimizer = engine;
+    o.epochs = 2;
+    o.burn_in = 1;
+    Ratings rows = d.split.train;
+    Model m = prepare_model(d.data, rows, o);
+    train_in_place(m, rows, Ratings{}, o, [](const EpochStats&) { return true; }, RankingOptions{});
+    ASSERT_EQ(rows.size(), d.split.train.size()) << engine;
+    EXPECT_EQ(rows.value.size(), rows.size()) << engine;
+    EXPECT_EQ(pairs(rows), pairs(d.split.train)) << engine;
+  }
 }
 
 TEST(Als, ObjectiveNeverIncreasesFromSweepToSweep) {

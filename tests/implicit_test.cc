@@ -47,10 +47,12 @@ TrainOptions ials_options(const std::string& solver) {
 }
 
 // After a sweep the item rows solve their weighted least squares exactly (Cholesky): compare with
-// the dense problem over every (user, item) pair, built from scratch.
-TEST(Ials, ItemRowsSolveTheDenseWeightedLeastSquares) {
+// the dense problem over every (user, item) pair, built from scratch. With `recency`, each
+// interaction's confidence is weighted by its recency_decay (counted back from the user's latest).
+void expect_items_solve_the_dense_problem(float recency) {
   const Dataset d = tiny_data();
-  const TrainOptions o = ials_options("cholesky");
+  TrainOptions o = ials_options("cholesky");
+  o.recency = recency;
   Model m = prepare_model(d, d.ratings, o);
   train(m, d.ratings, Ratings{}, o);
   const size_t U = m.n_users(), I = m.n_items(), k = o.dim;
@@ -60,7 +62,10 @@ TEST(Ials, ItemRowsSolveTheDenseWeightedLeastSquares) {
   for (size_t i = 0; i < I; ++i) m.Q.read_row(i, row.data()), Y.row(Eigen::Index(i)) = Eigen::Map<Eigen::VectorXf>(row.data(), Eigen::Index(k)).cast<double>();
   std::vector<size_t> count(I, 0);
   for (size_t r = 0; r < d.ratings.size(); ++r) {
-    W(d.ratings.user[r], d.ratings.item[r]) = 1.0 + o.alpha * d.ratings.value[r];
+    size_t later = 0;  // the user's interactions after this one (tiny_data's times rise in file order)
+    for (size_t x = r + 1; x < d.ratings.size(); ++x) later += d.ratings.user[x] == d.ratings.user[r];
+    const double decay = recency > 0 ? std::pow(0.5, double(later) / recency) : 1.0;
+    W(d.ratings.user[r], d.ratings.item[r]) = 1.0 + o.alpha * d.ratings.value[r] * decay;
     P(d.ratings.user[r], d.ratings.item[r]) = 1;
     ++count[d.ratings.item[r]];
   }
@@ -70,6 +75,29 @@ TEST(Ials, ItemRowsSolveTheDenseWeightedLeastSquares) {
     const Eigen::VectorXd b = X.transpose() * (W.col(Eigen::Index(i)).array() * P.col(Eigen::Index(i)).array()).matrix();
     const Eigen::VectorXd y = A.ldlt().solve(b);
     EXPECT_LT((y - Y.row(Eigen::Index(i)).transpose()).cwiseAbs().maxCoeff(), 1e-4) << "item " << i;
+  }
+}
+
+TEST(Ials, ItemRowsSolveTheDenseWeightedLeastSquares) { expect_items_solve_the_dense_problem(0); }
+TEST(Ials, RecencyWeightsTheConfidences) { expect_items_solve_the_dense_problem(2); }
+
+// A split handed over (fit(Split&&)): the user side is made of the training part's own columns, and
+// the model is the one a kept split gives, to the bit, on 1 and 2 threads.
+TEST(Ials, AHandedOverSplitTrainsTheSameModel) {
+  const SplitData& d = test::small_random_split();
+  for (uint32_t threads : {1u, 2u}) {
+    TrainOptions o = ials_options("cg");
+    o.dim = 8;
+    o.epochs = 3;
+    o.threads = threads;
+    o.recency = 3;  // the confidences read the part's timestamps before it is reordered
+    const FitResult kept = fit(d.data, d.split, o);
+    Split handed = d.split;
+    const FitResult r = fit(d.data, std::move(handed), o);
+    EXPECT_EQ(handed.train.size(), 0u);
+    EXPECT_EQ(test::largest_difference(r.model, kept.model), 0.0) << threads << " threads";
+    EXPECT_EQ(r.model.seen.items, kept.model.seen.items);
+    EXPECT_EQ(r.test_ranking.ndcg, kept.test_ranking.ndcg);
   }
 }
 

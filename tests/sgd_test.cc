@@ -110,6 +110,35 @@ TEST(SgdGrid, TheSameGridOnAnyNumberOfThreads) {
   EXPECT_NE(one.value, other.value);  // another seed, another shuffle
 }
 
+// group_in_place (iALS's user side): each key's rows together, every row whole and once, the same
+// order on any number of threads.
+TEST(GroupInPlace, EachKeysRowsTogetherEveryRowWhole) {
+  for (const size_t n_users : {size_t(1), size_t(37), size_t(5000)}) {
+    const Ratings original = random_ratings(n_users, 50, 20000, 2, true);
+    Ratings one = original, two = original;
+    const std::vector<uint64_t> offsets = group_in_place(one, n_users, true, 1);
+    EXPECT_EQ(group_in_place(two, n_users, true, 2), offsets);
+    EXPECT_EQ(one.value, two.value);
+    ASSERT_EQ(offsets.size(), n_users + 1);
+    ASSERT_EQ(offsets.back(), original.size());
+    std::vector<int> seen(original.size(), 0);
+    for (size_t u = 0; u < n_users; ++u)
+      for (uint64_t k = offsets[u]; k < offsets[u + 1]; ++k) {
+        const size_t from = size_t(one.value[k]);  // the value carries the row's index
+        ++seen[from];
+        ASSERT_EQ(one.user[k], u);
+        ASSERT_EQ(original.user[from], u);
+        ASSERT_EQ(one.item[k], original.item[from]);
+        ASSERT_EQ(one.time[k], original.time[from]);
+      }
+    for (int c : seen) ASSERT_EQ(c, 1);
+  }
+  Ratings by_item = random_ratings(20, 300, 3000, 3);
+  const std::vector<uint64_t> offsets = group_in_place(by_item, 300, false);
+  for (size_t i = 0; i < 300; ++i)
+    for (uint64_t k = offsets[i]; k < offsets[i + 1]; ++k) ASSERT_EQ(by_item.item[k], i);
+}
+
 TEST(SgdGrid, AutomaticSideLeavesAFreeBlockForEveryThread) {
   for (uint32_t t : {1u, 2u, 4u, 16u}) EXPECT_GE(auto_grid_side(t, 100000, 100000, 128), 2 * t + 1);
   EXPECT_LE(auto_grid_side(2, 3, 1000, 128), 3u);  // never more blocks than rows

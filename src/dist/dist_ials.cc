@@ -18,33 +18,29 @@ namespace {
 using RowMatrix = IalsRowMatrix;
 using Matrix = IalsRowSolver::Matrix;
 
-IalsSide side_of(HalfSweep& h) {
-  IalsSide s{std::move(h.rows), {}};
-  s.confidence = std::move(s.rows.target);
-  return s;
-}
-
 class DistIals final : public Solver {
  public:
   DistIals(Comm& comm, const SharedData& d, const TrainOptions& o, const Model* model)
       : comm_(comm), o_(o), threads_(int(o.thread_count())), k_(o.dim), users_(Ownership::of(*d.users, comm.size())),
         items_(Ownership::of(*d.items, comm.size())), n_(d.ratings) {
-    const Ratings conf = d.confidence ? *d.train : with_confidence(*d.train, users_.size(), o);
-    HalfSweep by_user = plan_half_sweep(comm, conf, conf.value, true, users_, items_);
-    HalfSweep by_item = plan_half_sweep(comm, conf, conf.value, false, items_, users_);
+    std::vector<float> own;  // the confidences, unless share_data sent them as the values
+    if (!d.confidence) own = confidences(*d.train, users_.size(), o);
+    const std::vector<float>& conf = d.confidence ? d.train->value : own;
+    HalfSweep by_user = plan_half_sweep(comm, *d.train, conf, true, users_, items_);
+    HalfSweep by_item = plan_half_sweep(comm, *d.train, conf, false, items_, users_);
     for_users_ = {std::move(by_user.send_rows), std::move(by_user.send_counts), std::move(by_user.recv_counts)};
     for_items_ = {std::move(by_item.send_rows), std::move(by_item.send_counts), std::move(by_item.recv_counts)};
-    users_side_ = side_of(by_user);
-    items_side_ = side_of(by_item);
+    users_side_ = std::move(by_user.rows);
+    items_side_ = std::move(by_item.rows);
     start(X_, users_, model ? &model->P : nullptr, users_side_);
     start(Y_, items_, model ? &model->Q : nullptr, items_side_);
   }
 
   double epoch(uint32_t) override {
     double objective = half(users_side_, for_users_, Y_, X_, items_.size());
-    for (size_t i = 0; i < items_side_.rows.rows(); ++i)
-      if (items_side_.rows.count(i))
-        objective += double(ials_lambda(o_, items_side_.rows.count(i), users_.size())) * Y_.row(Eigen::Index(i)).squaredNorm();
+    for (size_t i = 0; i < items_side_.rows(); ++i)
+      if (items_side_.count(i))
+        objective += double(ials_lambda(o_, items_side_.count(i), users_.size())) * Y_.row(Eigen::Index(i)).squaredNorm();
     half(items_side_, for_items_, X_, Y_, users_.size());
     objective = comm_.sum(objective);
     return n_ ? objective / double(n_) : 0.0;
@@ -66,8 +62,8 @@ class DistIals final : public Solver {
     const std::vector<float> packed = scatter_side(comm_, own, table, nullptr, int(k_), false);
     rows = Eigen::Map<const RowMatrix>(packed.data(), Eigen::Index(own.count(comm_.rank())), Eigen::Index(k_));
     // Rows without interactions would only add noise to the Gramian: they start (and stay) at zero.
-    for (size_t r = 0; r < s.rows.rows(); ++r)
-      if (!s.rows.count(r)) rows.row(Eigen::Index(r)).setZero();
+    for (size_t r = 0; r < s.rows(); ++r)
+      if (!s.count(r)) rows.row(Eigen::Index(r)).setZero();
   }
 
   // Solves this rank's rows of `s` into `out` with the other side fixed (`fixed` this rank's part

@@ -61,7 +61,7 @@ Share share_data(Comm& comm, const Ratings* train, const IdMap* users, const IdM
   }
   if (comm.size() == 1) return s;
   std::vector<float> confidence;
-  if (s.confidence) confidence = with_confidence(*train, users->size(), o).value;
+  if (s.confidence) confidence = confidences(*train, users->size(), o);
   const std::vector<float>& value = s.confidence ? confidence : train->value;
   const Ownership by_user = Ownership::of(*users, comm.size()), by_item = Ownership::of(*items, comm.size());
   for (int r = 1; r < comm.size(); ++r) {

@@ -51,7 +51,7 @@ std::unique_ptr<const MF> load_rating_model(const std::string& path) {
 
 std::shared_ptr<const ServingModel> ServingModel::load(const std::string& path, const std::string& rating_path,
                                                        uint64_t version) {
-  auto s = std::make_shared<ServingModel>(ServingModel{.mf = MF::load(path)});
+  auto s = std::make_shared<ServingModel>(MF::load(path));
   const Model& m = s->model();
   s->version = version;
   s->loaded_unix_seconds =

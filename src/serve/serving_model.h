@@ -14,6 +14,8 @@
 namespace mfrec::serve {
 
 struct ServingModel {
+  explicit ServingModel(MF m) : mf(std::move(m)) {}
+
   MF mf;                              // the lists come from it (--model)
   std::unique_ptr<const MF> rating;   // --rating_model (Objective::rating), or null
   std::vector<uint32_t> rating_item;  // mf's item -> rating's (Model::npos: unknown there)

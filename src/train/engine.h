@@ -40,19 +40,25 @@ std::unique_ptr<Engine> make_adam(Model& model, const Ratings& train, const Trai
 std::unique_ptr<Engine> make_sgd(Model& model, const Ratings& train, const TrainOptions& options);
 std::unique_ptr<Engine> make_sgd_in_place(Model& model, Ratings& train, const TrainOptions& options);
 std::unique_ptr<Engine> make_als(Model& model, const Ratings& train, const TrainOptions& options);
+std::unique_ptr<Engine> make_als_in_place(Model& model, Ratings& train, const TrainOptions& options);
 std::unique_ptr<Engine> make_mcmc(Model& model, const Ratings& train, const TrainOptions& options);
+std::unique_ptr<Engine> make_mcmc_in_place(Model& model, Ratings& train, const TrainOptions& options);
 std::unique_ptr<Engine> make_cuda(Model& model, const Ratings& train, const TrainOptions& options);
 std::unique_ptr<Engine> make_ials(Model& model, const Ratings& train, const TrainOptions& options);
+std::unique_ptr<Engine> make_ials_in_place(Model& model, Ratings& train, const TrainOptions& options);
 std::unique_ptr<Engine> make_bpr(Model& model, const Ratings& train, const TrainOptions& options);
 std::unique_ptr<Engine> make_ease(Model& model, const Ratings& train, const TrainOptions& options);
 std::unique_ptr<Engine> make_popularity(Model& model, const Ratings& train, const TrainOptions& options);
 
 // The engine of options.optimizer from the registry (train/registry.cc), on options.device. With
-// `lent` (== &train), an engine that can may reorder train's rows in place instead of copying them.
+// `lent` (== &train), an engine that can may use train's own columns instead of copying them: it
+// may reorder the rows and change their values (to targets or confidences), and hold the columns
+// while it lives (the part reads empty then); once it goes, each row has its user and item again,
+// which is all fit() reads of the training part afterwards.
 std::unique_ptr<Engine> make_engine(Model& model, const Ratings& train, const TrainOptions& options,
                                     Ratings* lent = nullptr);
 
-// train() on rows the engine may reorder in place (each row kept whole): fit() of a split handed over.
+// train() on rows lent to the engine as make_engine says: fit() of a split handed over.
 TrainResult train_in_place(Model& model, Ratings& train, const Ratings& val, const TrainOptions& options,
                            const EpochCallback& on_epoch, const RankingOptions& val_protocol);
 

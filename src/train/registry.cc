@@ -57,15 +57,15 @@ std::vector<EngineInfo>& table() {
                  false, std::nullopt, false, make_sgd_in_place});
     r.push_back({"als", "alternating least squares with biases (ALS-WR), exact per-row solves", make_als,
                  Objective::rating, "mean squared training error after the sweep", {}, nullptr,
-                 {1, 1, 0.01f, 1.0f, 20}, true, false, 0, true, std::nullopt});
+                 {1, 1, 0.01f, 1.0f, 20}, true, false, 0, true, std::nullopt, false, make_als_in_place});
     r.push_back({"mcmc", "Bayesian MF by Gibbs sampling (BPMF), the posterior mean: the most accurate ratings",
                  make_mcmc, Objective::rating, "mean squared training error of the sweep's sample",
                  {"burn_in", "noise_precision"}, check_mcmc, {1, 1, 1, 1, 150, 64}, false, false, 0, true,
-                 std::nullopt});
+                 std::nullopt, false, make_mcmc_in_place});
     r.push_back({"ials", "implicit ALS (Hu et al. 2008; Rendle et al. 2022): top-N from which items users chose",
                  make_ials, Objective::ranking, "the objective (weighted squared loss and L2) after the users' half-sweep, per interaction",
                  {"alpha", "confidence", "unobserved_weight", "reg_exponent", "recency", "solver", "cg_steps"}, check_ials,
-                 {1, 1, 1e-3f, 10.0f, 20}, true, false, 0, true, ModelKind::plain});
+                 {1, 1, 1e-3f, 10.0f, 20}, true, false, 0, true, ModelKind::plain, false, make_ials_in_place});
     r.push_back({"bpr", "Bayesian personalized ranking (Rendle et al. 2009), Hogwild SGD on sampled pairs",
                  make_bpr, Objective::ranking, "mean BPR loss -log sigmoid(x_uij) over the epoch's samples",
                  {"sampling"}, check_bpr, {0.005f, 0.2f, 1e-5f, 1e-2f, 100}, true, false, 0, false,

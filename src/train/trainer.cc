@@ -47,6 +47,7 @@ TrainResult train_any(Model& model, const Ratings& train_part, Ratings* lent, co
   // Validation leaves out what each user rated in training; a model prepared by prepare_model has it.
   if (ranking && model.seen.offsets.size() != model.n_users() + 1) model.seen = SeenItems::from(train_part, model.n_users());
   model.objective = info.objective;
+  const size_t n_train = train_part.size();  // a lent part may be empty while the engine holds its columns
   auto engine = make_engine(model, train_part, o, lent);
   model.fold_in = engine->prior(o);  // validation may fold users in (held-out users); final below
   TrainResult result;
@@ -65,7 +66,7 @@ TrainResult train_any(Model& model, const Ratings& train_part, Ratings* lent, co
     s.loss = loss;
     s.train_rmse = ranking ? std::nan("") : std::sqrt(loss);
     s.seconds = seconds;
-    s.samples_per_second = double(train_part.size()) / std::max(seconds, 1e-9);
+    s.samples_per_second = double(n_train) / std::max(seconds, 1e-9);
     s.val_rmse = std::nan("");
     s.val_ndcg = std::nan("");
     if (val.size() && ranking) {

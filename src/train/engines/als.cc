@@ -24,17 +24,18 @@
 #include "model/kernels.h"
 #include "train/engine.h"
 #include "train/parts/als_row.h"
-#include "train/parts/rating_rows.h"
+#include "train/parts/two_sides.h"
 
 namespace mfrec {
 namespace {
 
 class AlsEngine final : public Engine {
  public:
-  AlsEngine(Model& model, const Ratings& train, const TrainOptions& o)
+  // `lent`: the training part itself, whose columns the user side may be made of (two_sides.h).
+  AlsEngine(Model& model, const Ratings& train, Ratings* lent, const TrainOptions& o)
       : Engine(model), o_(o), threads_(int(o.thread_count())), biased_(model.kind == ModelKind::biased),
-        by_user_(RatingRows::group(train, model.user_mean, model.n_users(), true)),
-        by_item_(RatingRows::group(train, model.user_mean, model.n_items(), false)), n_(train.size()) {
+        sides_(train, lent, model.n_users(), model.n_items(), threads_, TwoSides::less_mean(model.user_mean)), by_user_(sides_.by_user),
+        by_item_(sides_.by_item), n_(by_user_.other.size()) {
     if (model.dim != o.dim) throw UsageError("als: the model's dim differs from the options'");
   }
 
@@ -108,14 +109,19 @@ class AlsEngine final : public Engine {
   TrainOptions o_;
   int threads_;
   bool biased_;
-  RatingRows by_user_, by_item_;
+  TwoSides sides_;
+  const RatingRows &by_user_, &by_item_;
   size_t n_;
 };
 
 }  // namespace
 
 std::unique_ptr<Engine> make_als(Model& model, const Ratings& train, const TrainOptions& o) {
-  return std::make_unique<AlsEngine>(model, train, o);
+  return std::make_unique<AlsEngine>(model, train, nullptr, o);
+}
+
+std::unique_ptr<Engine> make_als_in_place(Model& model, Ratings& train, const TrainOptions& o) {
+  return std::make_unique<AlsEngine>(model, train, &train, o);
 }
 
 }  // namespace mfrec

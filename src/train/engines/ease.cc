@@ -24,7 +24,7 @@ namespace {
 class EaseEngine final : public Engine {
  public:
   EaseEngine(Model& model, const Ratings& train, const TrainOptions& o)
-      : Engine(model), o_(o), by_user_(RatingRows::group(train, model.user_mean, model.n_users(), true)) {}
+      : Engine(model), o_(o), by_user_(RatingRows::index(train, model.n_users(), true)) {}
 
   double run_epoch(uint32_t) override {
     const size_t n = model_.n_items(), n_users = model_.n_users();

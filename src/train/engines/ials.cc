@@ -22,7 +22,7 @@
 #include "model/kernels.h"
 #include "train/engine.h"
 #include "train/parts/ials_row.h"
-#include "train/parts/rating_rows.h"
+#include "train/parts/two_sides.h"
 
 namespace mfrec {
 namespace {
@@ -35,24 +35,20 @@ void read_table(const FactorMatrix& f, RowMatrix& out) {
 
 class IalsEngine final : public Engine {
  public:
-  IalsEngine(Model& model, const Ratings& train, const TrainOptions& o)
-      : IalsEngine(model, Confidences{with_confidence(train, model.n_users(), o)}, o) {}
-
- private:
-  struct Confidences {
-    Ratings ratings;
-  };
-  IalsEngine(Model& model, const Confidences& conf, const TrainOptions& o)
+  // `lent`: the training part itself, whose columns the user side may be made of (two_sides.h), the
+  // confidences as targets.
+  IalsEngine(Model& model, const Ratings& train, Ratings* lent, const TrainOptions& o)
       : Engine(model), o_(o), threads_(int(o.thread_count())), k_(model.dim),
-        users_(ials_side(conf.ratings, model.n_users(), model.n_users(), true)),
-        items_(ials_side(conf.ratings, model.n_users(), model.n_items(), false)) {
+        sides_(train, lent, model.n_users(), model.n_items(), threads_,
+               [&](Ratings& rows) { to_confidences(rows, rows.value, model.n_users(), o); }, o.recency > 0),
+        users_(sides_.by_user), items_(sides_.by_item) {
     read_table(model.P, X_);
     read_table(model.Q, Y_);
     // Rows without interactions would only add noise to the Gramian: they start (and stay) at zero.
-    for (size_t u = 0; u < users_.rows.rows(); ++u)
-      if (!users_.rows.count(u)) X_.row(Eigen::Index(u)).setZero();
-    for (size_t i = 0; i < items_.rows.rows(); ++i)
-      if (!items_.rows.count(i)) Y_.row(Eigen::Index(i)).setZero();
+    for (size_t u = 0; u < users_.rows(); ++u)
+      if (!users_.count(u)) X_.row(Eigen::Index(u)).setZero();
+    for (size_t i = 0; i < items_.rows(); ++i)
+      if (!items_.count(i)) Y_.row(Eigen::Index(i)).setZero();
   }
 
  public:
@@ -60,10 +56,10 @@ class IalsEngine final : public Engine {
   // from each user's solve at no extra cost: see solve_side.
   double run_epoch(uint32_t) override {
     double objective = solve_side(users_, Y_, X_);
-    for (size_t i = 0; i < items_.rows.rows(); ++i)
-      if (items_.rows.count(i)) objective += double(ials_lambda(o_, items_.rows.count(i), users_.rows.rows())) * Y_.row(Eigen::Index(i)).squaredNorm();
+    for (size_t i = 0; i < items_.rows(); ++i)
+      if (items_.count(i)) objective += double(ials_lambda(o_, items_.count(i), users_.rows())) * Y_.row(Eigen::Index(i)).squaredNorm();
     solve_side(items_, X_, Y_);
-    return users_.rows.target.empty() ? 0.0 : objective / double(users_.rows.target.size());
+    return users_.target.empty() ? 0.0 : objective / double(users_.target.size());
   }
 
   void sync() override {
@@ -84,20 +80,18 @@ class IalsEngine final : public Engine {
   TrainOptions o_;
   int threads_;
   uint32_t k_;
-  IalsSide users_, items_;
+  TwoSides sides_;
+  const IalsSide &users_, &items_;
   RowMatrix X_, Y_;  // fp32 working copies of P and Q
 };
 
 }  // namespace
 
 // Defined here, declared in ials_row.h: the distributed engine computes the confidences the same way.
-Ratings with_confidence(const Ratings& train, size_t n_users, const TrainOptions& o) {
-  Ratings c;
-  c.user = train.user;
-  c.item = train.item;
-  c.value.resize(train.size());
-  std::vector<float> decay(train.size(), 1.0f);
+void to_confidences(const Ratings& train, std::vector<float>& value, size_t n_users, const TrainOptions& o) {
+  std::vector<float> decay;  // each interaction's recency weight
   if (o.recency > 0) {
+    decay.assign(train.size(), 1.0f);
     if (!train.has_time()) throw UsageError("`recency` needs timestamps, and the training part has none");
     // Per user, interactions by time (ties in file order), counted back from the latest.
     std::vector<std::vector<uint32_t>> rows(n_users);
@@ -107,12 +101,22 @@ Ratings with_confidence(const Ratings& train, size_t n_users, const TrainOptions
       for (size_t at = 0; at < r.size(); ++at) decay[r[at]] = recency_decay(r.size() - 1 - at, o.recency);
     }
   }
-  for (size_t k = 0; k < train.size(); ++k) c.value[k] = confidence_of(o.confidence, o.alpha, train.value[k], decay[k]);
+  for (size_t k = 0; k < train.size(); ++k)
+    value[k] = confidence_of(o.confidence, o.alpha, value[k], decay.empty() ? 1.0f : decay[k]);
+}
+
+std::vector<float> confidences(const Ratings& train, size_t n_users, const TrainOptions& o) {
+  std::vector<float> c = train.value;
+  to_confidences(train, c, n_users, o);
   return c;
 }
 
 std::unique_ptr<Engine> make_ials(Model& model, const Ratings& train, const TrainOptions& o) {
-  return std::make_unique<IalsEngine>(model, train, o);
+  return std::make_unique<IalsEngine>(model, train, nullptr, o);
+}
+
+std::unique_ptr<Engine> make_ials_in_place(Model& model, Ratings& train, const TrainOptions& o) {
+  return std::make_unique<IalsEngine>(model, train, &train, o);
 }
 
 }  // namespace mfrec

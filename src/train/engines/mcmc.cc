@@ -37,7 +37,7 @@
 #include "train/engine.h"
 #include "train/parts/mcmc_parts.h"
 #include "train/parts/normal_equations.h"
-#include "train/parts/rating_rows.h"
+#include "train/parts/two_sides.h"
 #include "train/parts/wishart.h"
 
 namespace mfrec {
@@ -47,12 +47,13 @@ using namespace mcmc;  // the parts shared with the distributed sampler (mcmc_pa
 
 class McmcEngine final : public Engine {
  public:
-  McmcEngine(Model& model, const Ratings& train, const TrainOptions& o)
+  // `lent`: the training part itself, whose columns the user side may be made of (two_sides.h).
+  McmcEngine(Model& model, const Ratings& train, Ratings* lent, const TrainOptions& o)
       : Engine(model), o_(o), threads_(int(o.thread_count())), biased_(model.kind == ModelKind::biased),
         k_(Eigen::Index(o.dim)), w_(k_ + (biased_ ? 1 : 0)),
         rank_(std::min<Eigen::Index>(2 * k_, Eigen::Index(std::min(model.n_users(), model.n_items())))),
-        by_user_(RatingRows::group(train, model.user_mean, model.n_users(), true)),
-        by_item_(RatingRows::group(train, model.user_mean, model.n_items(), false)), n_(train.size()),
+        sides_(train, lent, model.n_users(), model.n_items(), threads_, TwoSides::less_mean(model.user_mean)), by_user_(sides_.by_user),
+        by_item_(sides_.by_item), n_(by_user_.other.size()),
         U_(start(model.P, model.user_bias, by_user_)), V_(start(model.Q, model.item_bias, by_item_)),
         mean_(k_, rank_, biased_, model.n_users(), model.n_items(), threads_) {
     if (model.dim != o.dim) throw UsageError("mcmc: the model's dim differs from the options'");
@@ -168,7 +169,8 @@ class McmcEngine final : public Engine {
   int threads_;
   bool biased_;
   Eigen::Index k_, w_, rank_;
-  RatingRows by_user_, by_item_;
+  TwoSides sides_;
+  const RatingRows &by_user_, &by_item_;
   size_t n_;
   Matrix U_, V_;  // the current sample: one column [p; b] per user, per item
   double alpha_ = 1, sse_ = 0;
@@ -178,7 +180,11 @@ class McmcEngine final : public Engine {
 }  // namespace
 
 std::unique_ptr<Engine> make_mcmc(Model& model, const Ratings& train, const TrainOptions& o) {
-  return std::make_unique<McmcEngine>(model, train, o);
+  return std::make_unique<McmcEngine>(model, train, nullptr, o);
+}
+
+std::unique_ptr<Engine> make_mcmc_in_place(Model& model, Ratings& train, const TrainOptions& o) {
+  return std::make_unique<McmcEngine>(model, train, &train, o);
 }
 
 }  // namespace mfrec

@@ -12,22 +12,14 @@ namespace mfrec {
 
 using IalsRowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-// One side's interactions as compressed rows with each one's confidence c.
-struct IalsSide {
-  RatingRows rows;
-  std::vector<float> confidence;
-};
+// One side's interactions as compressed rows, each one's confidence c as its target.
+using IalsSide = RatingRows;
 
-// The training interactions with their confidence as the value (defined in ials.cc).
-Ratings with_confidence(const Ratings& train, size_t n_users, const TrainOptions& o);
+// The confidence of each training interaction, in the training part's order (defined in ials.cc);
+// to_confidences turns `value` (train's values, or train.value itself) into them.
+std::vector<float> confidences(const Ratings& train, size_t n_users, const TrainOptions& o);
+void to_confidences(const Ratings& train, std::vector<float>& value, size_t n_users, const TrainOptions& o);
 
-// `n` rows of one side from interactions whose value is the confidence (a plain model: no user
-// means, so the targets are the confidences as they are).
-inline IalsSide ials_side(const Ratings& conf, size_t n_users, size_t n, bool by_user) {
-  IalsSide s{RatingRows::group(conf, std::vector<float>(n_users, 0.0f), n, by_user), {}};
-  s.confidence = s.rows.target;
-  return s;
-}
 
 // How a new user is folded into an iALS model (the same closed form, the options it trained with).
 inline FoldInPrior ials_prior(const TrainOptions& o) {
@@ -53,14 +45,14 @@ class IalsRowSolver {
         x_(k_), r_(k_), p_(k_), Ap_(k_), b_(k_), A_(k_, k_), llt_(k_) {}
 
   // Row `row` of `s` (which must have interactions) with F the other side (one row per index of
-  // s.rows.other), G = w0 F^T F over the whole other side, `lam` its L2. `x` is the row: the start
+  // s.other), G = w0 F^T F over the whole other side, `lam` its L2. `x` is the row: the start
   // of CG, the solution on return. Returns the row's part of the objective at the solution,
   // L(x) = x^T A x - 2 b.x + sum c = sum c - x.b - x.r with r = b - A x, so O(k) on top of the solve.
   template <typename Row>
   double solve(const IalsSide& s, size_t row, const IalsRowMatrix& F, const Matrix& G, float lam, Row&& x) {
-    const uint64_t begin = s.rows.offsets[row], end = s.rows.offsets[row + 1];
+    const uint64_t begin = s.offsets[row], end = s.offsets[row + 1];
     double sum_c = 0;
-    for (uint64_t at = begin; at < end; ++at) sum_c += s.confidence[at];
+    for (uint64_t at = begin; at < end; ++at) sum_c += s.target[at];
     double objective;
     if (cg_) {
       x_ = x.transpose();
@@ -72,8 +64,8 @@ class IalsRowSolver {
       A_.diagonal().array() += lam;
       b_.setZero();
       for (uint64_t at = begin; at < end; ++at) {
-        const auto q = F.row(Eigen::Index(s.rows.other[at])).transpose();
-        const float c = s.confidence[at];
+        const auto q = F.row(Eigen::Index(s.other[at])).transpose();
+        const float c = s.target[at];
         A_.selfadjointView<Eigen::Lower>().rankUpdate(q, c - w0_);
         b_.noalias() += c * q;
       }
@@ -93,8 +85,8 @@ class IalsRowSolver {
     Fu_.resize(n, F.cols());
     c_.resize(n), cw_.resize(n), t_.resize(n);
     for (Eigen::Index a = 0; a < n; ++a) {
-      Fu_.row(a) = F.row(Eigen::Index(s.rows.other[begin + uint64_t(a)]));
-      c_[a] = s.confidence[begin + uint64_t(a)];
+      Fu_.row(a) = F.row(Eigen::Index(s.other[begin + uint64_t(a)]));
+      c_[a] = s.target[begin + uint64_t(a)];
       cw_[a] = c_[a] - w0_;
     }
   }
@@ -144,15 +136,15 @@ class IalsRowSolver {
 // part of the objective at its new value.
 inline double ials_solve_rows(const IalsSide& s, const IalsRowMatrix& F, const Eigen::MatrixXf& G, size_t other,
                               const TrainOptions& o, uint32_t k, int threads, IalsRowMatrix& out) {
-  const size_t n_rows = s.rows.rows();
+  const size_t n_rows = s.rows();
   double objective = 0;
 #pragma omp parallel num_threads(threads) reduction(+ : objective)
   {
     IalsRowSolver solver(k, o);
 #pragma omp for schedule(dynamic, 32)
     for (size_t row = 0; row < n_rows; ++row) {
-      if (!s.rows.count(row)) continue;
-      const float lam = ials_lambda(o, s.rows.count(row), other);
+      if (!s.count(row)) continue;
+      const float lam = ials_lambda(o, s.count(row), other);
       objective += solver.solve(s, row, F, G, lam, out.row(Eigen::Index(row)));
     }
   }

@@ -75,7 +75,36 @@ void place(Ratings& r, RatingGrid& g, uint64_t seed, int threads) {
   }
 }
 
+// Two passes of bucket_in_place: by blocks of about 1024 keys' rows, then each block by key, so
+// that each pass writes to few places at once (one pass over every key would miss the cache on
+// every swap).
+template <bool Time>
+void group(Ratings& r, const std::vector<uint32_t>& key, const std::vector<uint64_t>& offsets, int threads) {
+  const size_t n_keys = offsets.size() - 1, per_block = std::max<size_t>(1, (n_keys + 1023) / 1024);
+  const size_t blocks = (n_keys + per_block - 1) / per_block;
+  std::vector<uint64_t> bounds(blocks + 1);
+  for (size_t b = 0; b <= blocks; ++b) bounds[b] = offsets[std::min(n_keys, b * per_block)];
+  bucket_in_place<Time>(r, bounds.data(), blocks, [&](uint64_t k) { return key[k] / per_block; });
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+  for (int64_t b = 0; b < int64_t(blocks); ++b) {
+    const size_t first = size_t(b) * per_block;
+    bucket_in_place<Time>(r, offsets.data() + first, std::min(per_block, n_keys - first),
+                          [&](uint64_t k) { return key[k] - first; });
+  }
+}
+
 }  // namespace
+
+std::vector<uint64_t> group_in_place(Ratings& r, size_t n_keys, bool by_user, int threads) {
+  const std::vector<uint32_t>& key = by_user ? r.user : r.item;  // read as the rows move
+  std::vector<uint64_t> offsets(n_keys + 1, 0);
+  for (uint32_t k : key) ++offsets[k + 1];
+  for (size_t k = 0; k < n_keys; ++k) offsets[k + 1] += offsets[k];
+  if (n_keys == 0) return offsets;
+  if (r.has_time()) group<true>(r, key, offsets, std::max(threads, 1));
+  else group<false>(r, key, offsets, std::max(threads, 1));
+  return offsets;
+}
 
 uint32_t auto_grid_side(uint32_t threads, size_t n_users, size_t n_items, size_t row_bytes) {
   // FPSG needs at least 2 * threads + 1 blocks per side so that a finishing thread always finds a

@@ -39,6 +39,11 @@ RatingGrid make_grid(Ratings& rows, size_t n_users, size_t n_items, uint32_t sid
 // Gives `rows` their user and item indices back (the rows stay in grid order).
 void restore_ids(Ratings& rows, const RatingGrid& grid, int threads = 1) noexcept;
 
+// Reorders `rows` in place (each row kept whole) so that the rows of user u (by_user; else of item
+// u) are [offsets[u], offsets[u + 1]); returns those n_keys + 1 offsets. Inside a key the order is
+// the sort's, not the file's, and the same for any thread count.
+std::vector<uint64_t> group_in_place(Ratings& rows, size_t n_keys, bool by_user, int threads = 1);
+
 // The automatic grid side for `threads` threads (TrainOptions::blocks == 0) and factor rows of
 // `row_bytes` bytes.
 uint32_t auto_grid_side(uint32_t threads, size_t n_users, size_t n_items, size_t row_bytes);
