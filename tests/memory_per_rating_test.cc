@@ -75,10 +75,10 @@ TEST_F(MemoryPerRating, SgdOnGivenFiles) {
   EXPECT_LT(per_rating("sgd", {"--split", "files", "--train", parts + "/train.csv", "--test", parts + "/test.csv",
                                "--val_ratio", "0"}), 20.0);
 }
-TEST_F(MemoryPerRating, Als) { EXPECT_LT(per_rating("als"), 34.0); }
-TEST_F(MemoryPerRating, Ials) { EXPECT_LT(per_rating("ials"), 56.0); }
+TEST_F(MemoryPerRating, Als) { EXPECT_LT(per_rating("als"), 25.0); }
+TEST_F(MemoryPerRating, Ials) { EXPECT_LT(per_rating("ials"), 42.0); }
 TEST_F(MemoryPerRating, Adam) { EXPECT_LT(per_rating("adam"), 46.0); }
-TEST_F(MemoryPerRating, Bpr) { EXPECT_LT(per_rating("bpr"), 44.0); }
+TEST_F(MemoryPerRating, Bpr) { EXPECT_LT(per_rating("bpr"), 40.0); }
 
 }  // namespace
 }  // namespace mfrec
