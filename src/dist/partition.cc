@@ -67,7 +67,7 @@ HalfSweep plan_half_sweep(Comm& comm, const Ratings& train, const std::vector<fl
   h.send_counts.assign(size_t(ranks), 0);
   for (int r = 0; r < ranks; ++r) h.send_counts[size_t(r)] = from[size_t(r) + 1] - from[size_t(r)];
 
-  // The ratings of this rank's rows as compressed rows, in training order within each row.
+  // The ratings of this rank's rows as compressed rows, in the one-process order (two_sides.h).
   const size_t n_rows = solved.count(me);
   RatingRows& g = h.rows;
   g.offsets.assign(n_rows + 1, 0);
@@ -80,9 +80,11 @@ HalfSweep plan_half_sweep(Comm& comm, const Ratings& train, const std::vector<fl
   for (size_t k = 0; k < train.size(); ++k) {
     if (solved.owner[key[k]] != me) continue;
     const uint64_t slot = fill[solved.local[key[k]]]++;
-    g.other[slot] = place[other[k]];
+    g.other[slot] = other[k];
     g.target[slot] = target[k];
   }
+  if (solve_users) g.sort_rows();  // by the items' own indices, then to their received places
+  for (uint32_t& o : g.other) o = place[o];
   return h;
 }
 

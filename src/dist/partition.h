@@ -31,8 +31,9 @@ struct Ownership {
 // One half-sweep on this rank: its own rows of the side being solved, their ratings, and the
 // exchange that brings the fixed side's rows those ratings name.
 struct HalfSweep {
-  // By local row, the ratings in the order of the training part (so that each row's sums are formed
-  // in the one-process order); `other` indexes the received rows.
+  // By local row, the ratings in the one-process order (users' rows by item, items' rows in the
+  // training part's order; two_sides.h), so that each row's sums are formed alike; `other` indexes
+  // the received rows.
   RatingRows rows;
   std::vector<uint32_t> send_rows;  // local fixed-side rows to send, grouped by destination rank
   std::vector<int> send_counts, recv_counts;

@@ -53,8 +53,8 @@ std::unique_ptr<Engine> make_popularity(Model& model, const Ratings& train, cons
 // The engine of options.optimizer from the registry (train/registry.cc), on options.device. With
 // `lent` (== &train), an engine that can may use train's own columns instead of copying them: it
 // may reorder the rows and change their values (to targets or confidences), and hold the columns
-// while it lives (the part reads empty then); once it goes, each row has its user and item again,
-// which is all fit() reads of the training part afterwards.
+// while it lives (the part reads empty then); once it goes, or fails to be made, each row has its
+// user and item again, which is all fit() reads of the training part afterwards.
 std::unique_ptr<Engine> make_engine(Model& model, const Ratings& train, const TrainOptions& options,
                                     Ratings* lent = nullptr);
 

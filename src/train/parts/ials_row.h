@@ -20,7 +20,6 @@ using IalsSide = RatingRows;
 std::vector<float> confidences(const Ratings& train, size_t n_users, const TrainOptions& o);
 void to_confidences(const Ratings& train, std::vector<float>& value, size_t n_users, const TrainOptions& o);
 
-
 // How a new user is folded into an iALS model (the same closed form, the options it trained with).
 inline FoldInPrior ials_prior(const TrainOptions& o) {
   FoldInPrior p;

@@ -1,8 +1,11 @@
 #pragma once
 // The training ratings of one side (users or items) as compressed rows: for row r, the other side's
-// indices and the ratings less the user's mean. The per-row solvers (als, mcmc) read them.
+// indices and a target each (the rating less the user's mean for als and mcmc, the confidence for
+// ials, none for bpr and ease). The per-row solvers read them.
+#include <algorithm>
 #include <cstdint>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "mfrec/ratings.h"
@@ -15,11 +18,6 @@ struct RatingRows {
   std::vector<float> target;
   size_t rows() const { return offsets.size() - 1; }
   size_t count(size_t r) const { return offsets[r + 1] - offsets[r]; }
-
-  // Rows with the rating less the user's mean as the target.
-  static RatingRows group(const Ratings& train, const std::vector<float>& user_mean, size_t n_rows, bool by_user) {
-    return group_by(train, n_rows, by_user, [&](size_t k) { return train.value[k] - user_mean[train.user[k]]; });
-  }
 
   // Rows of the other side's indices alone, without targets (bpr, ease).
   static RatingRows index(const Ratings& train, size_t n_rows, bool by_user) {
@@ -46,6 +44,28 @@ struct RatingRows {
       if constexpr (with_target) g.target[at] = target(k);
     }
     return g;
+  }
+
+  // Each row's entries in the order of their other-side index (then target), the targets moving
+  // with them: a user's row has this order wherever it is made (in place, or on a rank), so that
+  // its sums are formed alike.
+  void sort_rows(int threads = 1) {
+    const bool with_target = !target.empty();
+#pragma omp parallel num_threads(threads)
+    {
+      std::vector<std::pair<uint32_t, float>> row;
+#pragma omp for schedule(dynamic, 256)
+      for (int64_t r = 0; r < int64_t(rows()); ++r) {
+        const uint64_t b = offsets[size_t(r)], e = offsets[size_t(r) + 1];
+        row.clear();
+        for (uint64_t k = b; k < e; ++k) row.emplace_back(other[k], with_target ? target[k] : 0.0f);
+        std::sort(row.begin(), row.end());
+        for (uint64_t k = b; k < e; ++k) {
+          other[k] = row[k - b].first;
+          if (with_target) target[k] = row[k - b].second;
+        }
+      }
+    }
   }
 };
 

@@ -18,6 +18,7 @@ TwoSides::TwoSides(const Ratings& train, Ratings* lent, size_t n_users, size_t n
   by_user.offsets = group_in_place(rows, n_users, true, threads);
   by_user.other = std::move(rows.item);
   by_user.target = std::move(rows.value);
+  by_user.sort_rows(threads);
   lent_ = lent;
 }
 

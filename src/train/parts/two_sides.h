@@ -2,9 +2,10 @@
 // The training ratings as both sides' compressed rows (rating_rows.h), for the engines that solve
 // user rows and item rows in turn (als, mcmc, ials). Where the caller lends its training part
 // (make_engine), the user side is made of the part's own columns: the values are turned into the
-// targets, the item side is copied, the rows are grouped by user in place and their item and value
-// columns become the user side, given back when the sides go. Else the same is done on a copy (with
-// its timestamps where `with_time`), so both give the same rows.
+// targets, the item side is copied (each item's row in the part's order), the rows are grouped by
+// user in place and their item and value columns become the user side (each row in item order, as
+// the distributed engines make it), given back when the sides go. Else the same is done on a copy
+// (with its timestamps where `with_time`), so both give the same rows.
 #include <functional>
 #include <vector>
 
