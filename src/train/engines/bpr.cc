@@ -5,8 +5,8 @@
 // each as it has interactions, each on one of them drawn at random; the negatives uniformly among
 // the items (--sampling uniform) or in proportion to their interaction counts (popularity), redrawn
 // while the user has interacted with them (a bit per item, set for the user's items while its steps
-// run: one load a draw where a search of the user's list would cost a branch miss a level). The last column is an item bias: the user side's last
-// column is held at 1 (so --dim counts it).
+// run: one load a draw where a search of the user's list would cost a branch miss a level). The
+// last column is an item bias: the user side's last column is held at 1 (so --dim counts it).
 //
 // Threads run Hogwild (Niu et al. 2011): they take users as they come and update the shared item
 // rows without locks; the block grid that sgd uses does not apply, since a triple touches two item
@@ -33,10 +33,9 @@ class BprEngine final : public Engine {
       : Engine(model), o_(o), threads_(int(o.thread_count())), k_(model.dim),
         by_user_(RatingRows::index(train, model.n_users(), true)),
         X_(model.n_users() * k_), Y_(model.n_items() * k_) {
+    by_user_.sort_rows(threads_);  // item order: the positives drawn do not depend on the file's order
     for (size_t u = 0; u < model.n_users(); ++u) {
       model.P.read_row(u, &X_[u * k_]);
-      // Each user's items in item order: the positives drawn do not depend on the file's order.
-      std::sort(by_user_.other.begin() + ptrdiff_t(by_user_.offsets[u]), by_user_.other.begin() + ptrdiff_t(by_user_.offsets[u + 1]));
       X_[u * k_ + k_ - 1] = 1.0f;
     }
     for (size_t i = 0; i < model.n_items(); ++i) {
