@@ -61,10 +61,10 @@ if has pop; then row "most popular" "$(peer temporal full --model pop)" "$(ours 
 has als && for f in "${factors[@]}"; do
   # The same objective on both sides: implicit's confidence 0.25 against an unobserved weight of 1
   # is mfrec's confidence 1 against 4 (reg scaled alike), its tuned setting on this split. mfrec
-  # starts wider (init_std 0.3 against 0.05): after a few sweeps the lists are better.
-  row "ALS $f factors, $iter it. (implicit reg 10 alpha 0.25 = mfrec ials reg 40 w0 4 init_std 0.3)" \
+  # starts wider (init_std 0.2 against 0.05): after a few sweeps the lists are better.
+  row "ALS $f factors, $iter it. (implicit reg 10 alpha 0.25 = mfrec ials reg 40 w0 4 init_std 0.2)" \
     "$(peer temporal full --model als --factors "$f" --iterations "$iter" --regularization 10 --alpha 0.25)" \
-    "$(ours temporal --optimizer ials --dim "$f" --epochs "$iter" --alpha 0 --unobserved_weight 4 --reg 40 --init_std 0.3)" time
+    "$(ours temporal --optimizer ials --dim "$f" --epochs "$iter" --alpha 0 --unobserved_weight 4 --reg 40 --init_std 0.2)" time
 done
 if has topn; then
   row "mfrec ials, bench/configs/ml1m-half-topn.json (recency-weighted)" "0 0 0 0 0 0" \
