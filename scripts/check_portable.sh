@@ -12,7 +12,7 @@ cmake --build build-portable -j"$(nproc)" --target mfrec_cli mfrec_serve_cli "${
 
 # Functions allowed vector extensions past SSE4.2: the clones, and the kernels that carry
 # MFREC_TARGET_AVX2 (chosen only where cpu_has_avx2()).
-allowed='\.arch_x86_64_v[34]|sgd_run_x86|load8|reduce4|dot_rows|load_f16c|store_f16c'
+allowed='\.arch_x86_64_v[34]|sgd_run_x86|load8|reduce4|dot_rows|load_f16c|store_f16c|store_bf16_avx2'
 for program in build-portable/mfrec build-portable/mfrec-serve; do
   objdump -d --no-show-raw-insn -C "$program" | awk -v allowed="$allowed" -v program="$program" '
     /^[0-9a-f]+ <.*>:$/ { fn = substr($0, index($0, "<") + 1); sub(/>:$/, "", fn); next }

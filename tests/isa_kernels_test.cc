@@ -4,7 +4,9 @@
 // build says what it is.
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -122,6 +124,33 @@ TEST(IsaKernels, Fp16ConversionsMatchTheScalarOnes) {
     }
     EXPECT_NEAR(kernels::dot(h.data(), h.data(), k), expect, 1e-5f * expect) << k;
   }
+}
+
+TEST(IsaKernels, Bf16StochasticStoreMatchesTheScalarRounding) {
+  // kernels::store_update on bf16 takes AVX2 where the CPU has it: the same noise, element by element
+  // ((seed + c * 0x9e3779b9) * 0x85ebca6b) >> 16, the same rounding, inf and NaN kept (NaN quiet), in
+  // rows of any length and rows with a special value anywhere.
+  std::mt19937 gen(11);
+  std::normal_distribution<float> value(0.0f, 2.0f);
+  const float specials[] = {std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity(),
+                            std::numeric_limits<float>::quiet_NaN(), std::bit_cast<float>(0x7fffffffu),
+                            std::bit_cast<float>(0x7f800001u), std::numeric_limits<float>::max()};
+  for (uint32_t k : {1u, 7u, 15u, 16u, 17u, 32u, 33u, 64u, 200u})
+    for (int special = -1; special < int(std::size(specials)); ++special)
+      for (uint64_t seed : {0ull, 1ull, 0x123456789abcdefull, ~0ull}) {
+        std::vector<float> x(k);
+        for (float& v : x) v = value(gen);
+        if (special >= 0) x[(uint32_t(special) * 7) % k] = specials[special];
+        std::vector<bf16> got(k);
+        kernels::store_update(x.data(), got.data(), k, seed);
+        const uint32_t s32 = uint32_t(seed ^ (seed >> 32));
+        for (uint32_t c = 0; c < k; ++c) {
+          const uint32_t u = std::bit_cast<uint32_t>(x[c]), noise = ((s32 + c * 0x9e3779b9u) * 0x85ebca6bu) >> 16;
+          const bool inf_or_nan = (u & 0x7f800000u) == 0x7f800000u;
+          const uint16_t want = uint16_t(inf_or_nan ? (u >> 16) | ((u & 0x7fffffu) ? 0x40u : 0u) : (u + noise) >> 16);
+          ASSERT_EQ(got[c].bits, want) << "k " << k << " c " << c << " special " << special << " seed " << seed;
+        }
+      }
 }
 
 TEST(IsaKernels, TheKernelPickedIsTheCpusBest) {
