@@ -148,9 +148,9 @@ class Reader {
     const char* base = file_.view().data();
     const uint64_t body = h_.sections[0].offset;
     Checksum sum;
-    std::thread summing;
+    std::jthread summing;  // joined however this ends: a std::thread left running would terminate
     if (std::thread::hardware_concurrency() > 1 && h_.file_size - body >= kParallelBody) try {
-        summing = std::thread([&] { sum.update(base + body, size_t(h_.file_size - body)); });
+        summing = std::jthread([&] { sum.update(base + body, size_t(h_.file_size - body)); });
       } catch (const std::system_error&) {  // no thread to be had: the one-core way
       }
     const bool inline_sum = !summing.joinable();
